@@ -1,0 +1,47 @@
+"""Names and defaults shared across the project: environment variables, paths, dataset facts."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# Environment variables (the single place their names are spelled).
+ENV_IMDB_ARCHIVE = "IMDB_ARCHIVE"
+ENV_CACHE_DIR = "SENTIMENT_CACHE_DIR"
+
+# The official dataset (Maas et al., ACL 2011) and the archives of it we know to be faithful.
+IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
+IMDB_OFFICIAL_SHA256 = "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe"
+IMDB_KNOWN_SHA256 = frozenset(
+    {
+        IMDB_OFFICIAL_SHA256,
+        # A repacked copy of the same reviews (no .feat / url files), as shipped in ../shared/data.
+        "51c4d2e85b4483740b540474fcb81a9674e2c578c8df96776849343ce3ae5d26",
+    }
+)
+IMDB_ARCHIVE_NAME = "aclImdb_v1.tar.gz"
+IMDB_REVIEWS_PER_FOLDER = 12_500
+IMDB_LABELLED_FOLDERS = ("train/pos", "train/neg", "test/pos", "test/neg")
+
+# Encoding defaults (the classic SageMaker project's layout).
+DEFAULT_SEQUENCE_LENGTH = 500
+DEFAULT_VOCAB_SIZE = 5_000
+DEFAULT_VALIDATION_FRACTION = 0.1
+DEFAULT_SEED = 42
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def cache_dir() -> Path:
+    """Where downloads, extracted archives and token caches live."""
+    configured = os.environ.get(ENV_CACHE_DIR)
+    return Path(configured).expanduser() if configured else PROJECT_ROOT / ".cache"
+
+
+def archive_candidates() -> list[Path]:
+    """Local copies of the archive we look for before downloading, most specific first."""
+    return [
+        Path.cwd().parent / "shared" / "data" / IMDB_ARCHIVE_NAME,
+        PROJECT_ROOT.parent / "shared" / "data" / IMDB_ARCHIVE_NAME,
+        cache_dir() / IMDB_ARCHIVE_NAME,
+    ]

@@ -1,0 +1,17 @@
+"""User-facing errors: each carries one clear message and never a traceback for the caller."""
+
+
+class SentimentError(Exception):
+    """Base class for errors caused by the caller's input or environment."""
+
+
+class ArchiveError(SentimentError):
+    """The IMDB archive is missing, truncated, corrupt, unsafe or not the expected dataset."""
+
+
+class DataError(SentimentError):
+    """A data file (review, CSV, word dictionary) is malformed."""
+
+
+class ConfigError(SentimentError):
+    """An option or setting has a value we cannot use."""

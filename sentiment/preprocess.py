@@ -1,0 +1,137 @@
+"""Review text -> stemmed tokens, each with its character span in the original review.
+
+Torch-free: the Lambda layer carries this module. The steps follow the classic SageMaker
+project (BeautifulSoup removes HTML, lowercase, non-alphanumerics to spaces, English
+stopwords removed, Porter stemming) with two fixes: negations are kept, because removing
+"not" turns "not good" into "good", and the stopword list ships with the package instead of
+being downloaded from NLTK's server (unreachable from a Lambda without internet).
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
+from importlib import resources
+from typing import NamedTuple
+
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
+from nltk.stem.porter import PorterStemmer
+
+# Bump when the output of `tokenize` changes for any input: it is part of the vocabulary hash.
+PREPROCESSOR_VERSION = "1"
+
+NEGATIONS = frozenset(
+    {
+        "no", "nor", "not", "never", "none", "nobody", "nothing", "neither", "nowhere",
+        "ain", "aren", "couldn", "didn", "doesn", "don", "hadn", "hasn", "haven", "isn",
+        "mightn", "mustn", "needn", "shan", "shouldn", "wasn", "weren", "won", "wouldn",
+    }
+)  # fmt: skip
+
+
+def _load_stopwords() -> frozenset[str]:
+    text = resources.files(__package__).joinpath("stopwords_english.txt").read_text("utf-8")
+    words = {line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")}
+    # Contractions like "don't" never survive "non-alphanumerics to spaces", so only the plain
+    # forms matter; negations stay whatever their spelling.
+    return frozenset(w for w in words if w.isalnum()) - NEGATIONS
+
+
+STOPWORDS = _load_stopwords()
+
+_WORD = re.compile(r"[^\W_]+")  # runs of letters or digits (any script)
+_stemmer = PorterStemmer()
+
+
+class Token(NamedTuple):
+    """One vocabulary key and where its word stands in the original review."""
+
+    stem: str
+    start: int
+    end: int
+
+
+@lru_cache(maxsize=1 << 18)
+def stem(word: str) -> str:
+    """Porter stem of a lowercase word (cached: a review corpus repeats its words)."""
+    return _stemmer.stem(word)
+
+
+def _visible_text(review: str) -> Iterator[tuple[str, int]]:
+    """Yield (text, offset into `review`) for each piece of text a reader would see."""
+    if "<" not in review and "&" not in review:
+        yield review, 0
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        soup = BeautifulSoup(review, "html.parser")
+    cursor = 0
+    for piece in soup.strings:
+        at = review.find(piece, cursor)
+        if at >= 0:
+            yield piece, at
+            cursor = at + len(piece)
+            continue
+        # The piece had entities decoded (&amp; -> &): place its words one by one.
+        for match in _WORD.finditer(piece):
+            word = match.group()
+            at = review.find(word, cursor)
+            if at < 0:  # a decoded letter (caf&eacute;): keep the word, pin it at the cursor
+                yield word, cursor
+            else:
+                yield word, at
+                cursor = at + len(word)
+
+
+def tokenize(review: str) -> list[Token]:
+    """Tokens of a review: HTML removed, lowercased, stopwords (not negations) dropped, stemmed."""
+    tokens: list[Token] = []
+    for text, offset in _visible_text(review):
+        for match in _WORD.finditer(text):
+            word = match.group().lower()
+            if word in STOPWORDS:
+                continue
+            start = offset + match.start()
+            tokens.append(Token(stem(word), start, start + len(match.group())))
+    return tokens
+
+
+def review_to_words(review: str) -> list[str]:
+    """The stems of a review, in order (what the vocabulary encodes)."""
+    return [token.stem for token in tokenize(review)]
+
+
+def reviews_to_words(reviews: Sequence[str], workers: int = 0, progress: str | None = None) -> list[list[str]]:
+    """Stems of many reviews, spread over `workers` processes (0: one per core).
+
+    `progress` is the label of a progress bar, or None for none.
+    """
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    from tqdm import tqdm
+
+    workers = workers or os.cpu_count() or 1
+    chunk = max(1, min(500, len(reviews) // (workers * 8) or 1))
+    bar = tqdm(total=len(reviews), desc=progress, unit="review", disable=progress is None)
+    with bar:
+        if workers == 1 or len(reviews) < 2 * chunk:
+            return [_tracked(review_to_words(r), bar) for r in reviews]
+        with ProcessPoolExecutor(workers) as pool:
+            batches = [reviews[i : i + chunk] for i in range(0, len(reviews), chunk)]
+            out: list[list[str]] = []
+            for words in pool.map(_words_of_batch, batches):
+                out.extend(words)
+                bar.update(len(words))
+            return out
+
+
+def _words_of_batch(reviews: Iterable[str]) -> list[list[str]]:
+    return [review_to_words(r) for r in reviews]
+
+
+def _tracked(words: list[str], bar: object) -> list[str]:
+    bar.update(1)  # type: ignore[attr-defined]
+    return words
