@@ -17,6 +17,7 @@ from .storage import write_bytes
 
 _FILE_NAME = re.compile(r"^(\d+)_(\d+)\.txt$")
 LABELS = {"pos": 1, "neg": 0}
+SPLIT_METHOD = "id-blocks-250"  # part of the data cache key: change it when split_validation changes
 
 
 @dataclass(frozen=True)
@@ -28,14 +29,19 @@ class Review:
     label: int
     text: str
 
+    @property
+    def number(self) -> int:
+        """The review's id within its folder (consecutive ids are reviews of the same movie)."""
+        return int(self.source.rsplit("/", 1)[-1].split("_", 1)[0])
+
 
 def read_review(path: Path, source: str, label: int) -> Review:
-    """Read and check one review file (name, rating, UTF-8, not empty)."""
+    """Read and check one review file (name, rating, UTF-8, not empty); label -1 is unlabelled."""
     match = _FILE_NAME.match(path.name)
     if not match:
         raise DataError(f"{source}: file name is not <id>_<rating>.txt")
     rating = int(match.group(2))
-    if not 1 <= rating <= 10:
+    if label >= 0 and not 1 <= rating <= 10:
         raise DataError(f"{source}: rating {rating} is outside 1..10")
     raw = path.read_bytes()
     try:
@@ -59,11 +65,11 @@ def read_split(root: Path, split: str) -> list[Review]:
     return reviews
 
 
-def read_unlabelled(root: Path) -> list[str]:
-    """The 50,000 unlabelled reviews of train/unsup (texts only), in a fixed order."""
+def read_unlabelled(root: Path) -> list[Review]:
+    """The 50,000 unlabelled reviews of train/unsup (label -1), in a fixed order."""
     folder = root / "train" / "unsup"
     paths = sorted(folder.glob("*.txt"), key=lambda p: (len(p.name), p.name))
-    return [read_review(p, f"train/unsup/{p.name}", -1).text for p in paths]
+    return [read_review(p, f"train/unsup/{p.name}", -1) for p in paths]
 
 
 def shuffled(reviews: Sequence[Review], seed: int) -> list[Review]:
@@ -72,19 +78,30 @@ def shuffled(reviews: Sequence[Review], seed: int) -> list[Review]:
     return out
 
 
-def split_validation(reviews: Sequence[Review], fraction: float, seed: int) -> tuple[list[Review], list[Review]]:
-    """(train, validation): a stratified `fraction` of each label goes to validation."""
+def split_validation(
+    reviews: Sequence[Review], fraction: float, seed: int, block: int = 250
+) -> tuple[list[Review], list[Review]]:
+    """(train, validation): about `fraction` of each label goes to validation, in whole id blocks.
+
+    IMDB numbers the reviews of one movie consecutively (at most 30 per movie), and its test
+    set holds other movies than its training set. Taking validation as whole blocks of
+    `block` consecutive ids keeps validation movies out of training (but at block edges), so
+    validation scores predict test scores instead of rewarding memorised names and titles.
+    """
     if not 0.0 < fraction < 1.0:
         raise DataError(f"validation fraction must be between 0 and 1, got {fraction}")
     rng = random.Random(seed)
     train: list[Review] = []
     validation: list[Review] = []
     for label in sorted(LABELS.values()):
-        group = [r for r in reviews if r.label == label]
-        rng.shuffle(group)
-        cut = round(len(group) * fraction)
-        validation.extend(group[:cut])
-        train.extend(group[cut:])
+        group = sorted((r for r in reviews if r.label == label), key=lambda r: r.number)
+        blocks = [group[i : i + block] for i in range(0, len(group), block)]
+        rng.shuffle(blocks)
+        room = round(len(group) * fraction)
+        for chunk in blocks:
+            validation.extend(chunk[:room])
+            train.extend(chunk[room:])
+            room = max(room - len(chunk), 0)
     return shuffled(train, seed), shuffled(validation, seed)
 
 
@@ -104,8 +121,8 @@ def cached_words(reviews: Sequence[Review], cache_key: str, workers: int = 0) ->
     if missing:
         words = reviews_to_words([r.text for r in missing], workers=workers, progress="preprocess")
         for review, stems in zip(missing, words, strict=True):
-            if not stems:
+            if not stems and review.label >= 0:
                 raise DataError(f"{review.source}: no words left after removing HTML and stopwords")
             cached[review.source] = " ".join(stems)
         write_bytes(path, gzip.compress(json.dumps(cached).encode("utf-8"), compresslevel=3))
-    return {r.source: cached[r.source].split(" ") for r in reviews}
+    return {r.source: cached[r.source].split() for r in reviews}

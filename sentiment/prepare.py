@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import statistics
 import time
 from dataclasses import asdict, dataclass, field
@@ -11,7 +12,9 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from . import archive, config, storage
-from .data import Review, cached_words, read_split, shuffled, split_validation
+from .data import SPLIT_METHOD, Review, cached_words, read_split, read_unlabelled, shuffled, split_validation
+from .embeddings import EMBEDDINGS_FILE, train_word2vec
+from .embeddings import to_bytes as embeddings_to_bytes
 from .preprocess import PREPROCESSOR_VERSION
 from .training_files import EncodedSet, to_csv
 from .vocab import WordDict, build, coverage
@@ -36,6 +39,8 @@ class PrepareOptions:
     seed: int = config.DEFAULT_SEED
     workers: int = 0
     force: bool = False
+    embedding_dim: int = 0  # >0: word2vec vectors from train + unlabelled reviews (embeddings.npy)
+    word2vec_epochs: int = 5
     reviews_per_folder: int = config.IMDB_REVIEWS_PER_FOLDER  # smaller only for test fixtures
 
 
@@ -62,10 +67,13 @@ def prepare(options: PrepareOptions) -> PrepareSummary:
     key = {
         "archive_sha256": digest,
         "preprocessor": PREPROCESSOR_VERSION,
+        "split": SPLIT_METHOD,
         "vocab_size": options.vocab_size,
         "sequence_length": options.sequence_length,
         "validation_fraction": options.validation_fraction,
         "seed": options.seed,
+        "embedding_dim": options.embedding_dim,
+        "word2vec_epochs": options.word2vec_epochs if options.embedding_dim else 0,
     }
     if not options.force and (previous := _up_to_date(options.output, key)):
         previous.seconds = time.perf_counter() - started
@@ -76,7 +84,8 @@ def prepare(options: PrepareOptions) -> PrepareSummary:
     test = shuffled(read_split(root, "test"), options.seed)
     train, validation = split_validation(train_all, options.validation_fraction, options.seed)
     splits: dict[str, list[Review]] = {"train": train, "validation": validation, "test": test}
-    words = cached_words(train_all + test, digest, options.workers)
+    unlabelled = read_unlabelled(root) if options.embedding_dim else []
+    words = cached_words(train_all + test + unlabelled, digest, options.workers)
     docs = {name: [words[r.source] for r in reviews] for name, reviews in splits.items()}
 
     word_dict = build(docs["train"], options.vocab_size)
@@ -88,6 +97,14 @@ def prepare(options: PrepareOptions) -> PrepareSummary:
         storage.write_bytes(files[name], to_csv(EncodedSet(labels, lengths, ids)))
     files["word_dict"] = storage.join(options.output, WORD_DICT_FILE)
     word_dict.save(files["word_dict"])
+    if options.embedding_dim:
+        unlabelled_docs = [words[r.source] for r in unlabelled]
+        vectors = train_word2vec(
+            docs["train"] + unlabelled_docs, word_dict, options.embedding_dim, options.word2vec_epochs,
+            workers=options.workers or os.cpu_count() or 1, seed=options.seed,
+        )  # fmt: skip
+        files["embeddings"] = storage.join(options.output, EMBEDDINGS_FILE)
+        storage.write_bytes(files["embeddings"], embeddings_to_bytes(vectors))
 
     summary = PrepareSummary(
         key=key,

@@ -92,3 +92,13 @@ def test_missing_archive_is_one_clear_message(tmp_path: Path, cache: Path, capsy
     assert main(["data", "--archive", str(tmp_path / "missing.tar.gz")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("sentiment data: error: IMDB archive not found") and "Traceback" not in err
+
+
+def test_word2vec_embeddings_fit_the_dictionary(small_archive: Path, cache: Path, tmp_path: Path) -> None:
+    from sentiment.embeddings import load
+
+    out = tmp_path / "with-vectors"
+    summary = prepare(_options(small_archive, str(out), embedding_dim=8, word2vec_epochs=2))
+    vectors = load(summary.files["embeddings"], summary.vocab_size)
+    assert vectors.shape == (summary.vocab_size, 8)
+    assert not vectors[0].any() and vectors[2:].any()
