@@ -8,6 +8,10 @@ from pathlib import Path
 # Environment variables (the single place their names are spelled).
 ENV_IMDB_ARCHIVE = "IMDB_ARCHIVE"
 ENV_CACHE_DIR = "SENTIMENT_CACHE_DIR"
+# SageMaker training-job variables.
+ENV_SM_CHANNEL_TRAIN = "SM_CHANNEL_TRAIN"
+ENV_SM_CHANNEL_VALIDATION = "SM_CHANNEL_VALIDATION"
+ENV_SM_MODEL_DIR = "SM_MODEL_DIR"
 
 # The official dataset (Maas et al., ACL 2011) and the archives of it we know to be faithful.
 IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"

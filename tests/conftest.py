@@ -65,3 +65,19 @@ def shared_archive_or_skip() -> Path:
     if not SHARED_ARCHIVE.is_file():
         pytest.skip(f"the IMDB archive is not at {SHARED_ARCHIVE}")
     return SHARED_ARCHIVE
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small default-architecture model trained on the synthetic task (a few seconds)."""
+    from sentiment import artifact
+    from sentiment.network import named_config
+    from sentiment.train import TrainConfig, train
+    from tests.synthetic import VOCAB, WIDTH, encoded_set, word_dict
+
+    network = named_config("default", vocab_size=VOCAB, embedding_dim=16, hidden_dim=16, ngram_buckets=101)
+    settings = TrainConfig(epochs=3, batch_size=32, learning_rate=1e-2, patience=5, threads=1)
+    result = train(network, encoded_set(512, 1), encoded_set(128, 2), settings, progress=False)
+    folder = tmp_path_factory.mktemp("tiny-model")
+    artifact.save(artifact.Artifact(result.model, word_dict(), WIDTH, result.temperature, {"finished": "test"}), folder)
+    return folder

@@ -1,0 +1,142 @@
+"""Serving benchmark: our endpoint (encoded ids over HTTP) vs the classic serving path, and batch scoring.
+
+The classic course-project endpoint took raw text and, inside predict_fn, called
+`nltk.download`, rebuilt the stopword list for every word and built a new stemmer per word.
+We run that path (minus the download, which needs the internet) behind the same HTTP server
+and model, in the same run, on the same median-length review.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import archive, storage
+from ..artifact import load
+from ..batch import score_file
+from ..data import read_split
+from ..preprocess import review_to_words
+from ..report import markdown_table
+from . import machine_description
+from .preprocess import classic_review_to_words
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _start(args: list[str], port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen([sys.executable, "-m", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            connection.request("GET", "/ping")
+            if connection.getresponse().status == 200:
+                return process
+        except OSError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"server on port {port} did not start")
+
+
+def _latencies(port: int, body: bytes, content_type: str, n: int) -> list[float]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    out = []
+    for i in range(n + 20):
+        started = time.perf_counter()
+        connection.request("POST", "/invocations", body, {"Content-Type": content_type})
+        response = connection.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"benchmark request failed with {response.status}")
+        if i >= 20:  # warm-up
+            out.append((time.perf_counter() - started) * 1000)
+    connection.close()
+    return out
+
+
+def _percentiles(values: list[float]) -> tuple[float, float]:
+    return float(np.percentile(values, 50)), float(np.percentile(values, 99))
+
+
+def run(model_dir: str, archive_path: str | None, output: str, requests: int = 500) -> str:
+    model = load(model_dir)
+    root, _ = archive.prepare_root(archive_path)
+    test = read_split(root, "test")
+    texts = [r.text for r in test]
+    lengths = [len(review_to_words(t)) for t in texts[:2000]]
+    median_text = texts[int(np.argsort(lengths)[len(lengths) // 2])]
+    encoded = model.word_dict.encode(review_to_words(median_text), model.sequence_length)
+    ids = encoded.ids[: encoded.length].tolist()
+    ours_body = json.dumps(
+        {"instances": [{"length": encoded.length, "ids": ids}], "vocab_sha256": model.word_dict.sha256}
+    )
+    explain_body = json.dumps({"instances": [{"length": encoded.length, "ids": ids}], "explain": True})
+
+    rows: list[list[Any]] = []
+    port = _free_port()
+    server = _start(["sentiment.cli", "serve", "--model-dir", model_dir, "--port", str(port)], port)
+    try:
+        plain = _latencies(port, ours_body.encode(), "application/json", requests)
+        explained = _latencies(port, explain_body.encode(), "application/json", requests)
+    finally:
+        server.terminate()
+        server.wait()
+    port = _free_port()
+    classic = _start(["sentiment.bench.classic_server", model_dir, str(port)], port)
+    try:
+        classic_latency = _latencies(port, median_text.encode(), "text/plain", max(50, requests // 10))
+    finally:
+        classic.terminate()
+        classic.wait()
+    for name, values in (("ours: ids over HTTP", plain), ("ours: ids + explanation", explained),
+                         ("classic: text, preprocessing in predict_fn", classic_latency)):  # fmt: skip
+        p50, p99 = _percentiles(values)
+        rows.append(
+            [name, len(values), round(p50, 2), round(p99, 2), f"{statistics.median(classic_latency) / p50:.1f}x"]
+        )
+    table = markdown_table(["request path", "requests", "p50 ms", "p99 ms", "p50 vs classic"], rows)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        source = Path(tmp) / "test.txt"
+        source.write_text("\n".join(t.replace("\n", " ") for t in texts) + "\n", encoding="utf-8")
+        summary = score_file(model, str(source), str(Path(tmp) / "scores.csv"), workers=os.cpu_count() or 1)
+    sample = texts[:: len(texts) // 500][:500]
+    started = time.perf_counter()
+    docs = [classic_review_to_words(t) for t in sample]
+    model.word_dict.encode_many(docs, model.sequence_length)
+    classic_rate = len(sample) / (time.perf_counter() - started)  # preprocessing alone: an upper bound
+    measured = [
+        ("ours: sentiment batch, all test reviews", summary.scored, summary.seconds),
+        ("classic preprocessing alone (sample)", len(sample), len(sample) / classic_rate),
+    ]
+    batch_rows = [
+        [name, n, round(seconds, 1), round(n / seconds), f"{n / seconds / classic_rate:.0f}x"]
+        for name, n, seconds in measured
+    ]
+    batch_table = markdown_table(["batch scoring", "reviews", "seconds", "reviews/s", "vs classic"], batch_rows)
+
+    record = {"benchmark": "serving", "date": datetime.now(UTC).isoformat(timespec="seconds"),
+              "machine": machine_description(), "median_review_tokens": encoded.length,
+              "latency": rows, "batch": batch_rows}  # fmt: skip
+    Path(output).mkdir(parents=True, exist_ok=True)
+    storage.write_text(Path(output) / "serving.json", json.dumps(record, indent=2))
+    header = f"# Serving benchmark\n\n{record['date']} on {record['machine']}\n\n"
+    text = f"{table}\n\n{batch_table}\n"
+    storage.write_text(Path(output) / "serving.md", header + text)
+    return text

@@ -1,0 +1,259 @@
+"""Training: length-bucketed batches, validation every epoch, early stopping, best checkpoint."""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import random
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from .calibration import fit_temperature
+from .errors import ConfigError
+from .network import NetworkConfig, SentimentNetwork
+from .training_files import EncodedSet
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation hyperparameters (the network's own live in NetworkConfig)."""
+
+    epochs: int = 4
+    wide_epochs: int = 2
+    batch_size: int = 64
+    learning_rate: float = 2e-3
+    wide_learning_rate: float = 2e-2
+    weight_decay: float = 1e-5
+    patience: int = 2
+    seed: int = 42
+    max_minutes: float = 14.0
+    threads: int = 0
+    chunk_batches: int = 50
+
+    def validate(self) -> None:
+        if min(self.epochs, self.wide_epochs, self.batch_size, self.patience) < 1:
+            raise ConfigError("epochs, wide_epochs, batch_size and patience must be at least 1")
+        if self.learning_rate <= 0 or self.wide_learning_rate <= 0 or self.max_minutes <= 0:
+            raise ConfigError("learning rates and max_minutes must be positive")
+
+
+@dataclass
+class EpochRecord:
+    branch: str
+    epoch: int
+    train_loss: float
+    val_loss: float
+    val_accuracy: float
+    seconds: float
+
+
+@dataclass
+class TrainResult:
+    model: SentimentNetwork
+    temperature: float
+    best_epoch: int  # of the recurrent branch
+    seconds: float
+    history: list[EpochRecord] = field(default_factory=list)
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "best_epoch": self.best_epoch,
+            "seconds": round(self.seconds, 1),
+            "temperature": round(self.temperature, 4),
+            "mix": [round(float(x), 4) for x in getattr(self.model, "mix", torch.zeros(0)).tolist()],
+            "history": [asdict(r) for r in self.history],
+        }
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def bucketed_batches(
+    lengths: np.ndarray, batch_size: int, rng: np.random.Generator, chunk_batches: int
+) -> list[np.ndarray]:
+    """Shuffled batches of indices with similar lengths: shuffle, sort within chunks, cut, shuffle batches."""
+    order = rng.permutation(len(lengths))
+    chunk = batch_size * chunk_batches
+    batches: list[np.ndarray] = []
+    for start in range(0, len(order), chunk):
+        part = order[start : start + chunk]
+        part = part[np.argsort(lengths[part], kind="stable")]
+        batches.extend(part[i : i + batch_size] for i in range(0, len(part), batch_size))
+    rng.shuffle(batches)  # type: ignore[arg-type]
+    return batches
+
+
+def batch_tensors(data: EncodedSet, index: np.ndarray) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Ids cut to the batch's longest review, lengths and float labels."""
+    lengths = data.lengths[index]
+    ids = data.ids[index, : int(lengths.max())]
+    return torch.from_numpy(ids), torch.from_numpy(lengths), torch.from_numpy(data.labels[index]).float()
+
+
+@torch.inference_mode()
+def predict_logits(
+    model: SentimentNetwork, data: EncodedSet, batch_size: int = 256, branch: str | None = None
+) -> np.ndarray:
+    """Logits for every row (of the whole model, or of one `branch`), in length-sorted batches."""
+    model.eval()
+    order = np.argsort(data.lengths, kind="stable")
+    out = np.empty(len(data), dtype=np.float64)
+    for start in range(0, len(order), batch_size):
+        index = order[start : start + batch_size]
+        ids, lengths, _ = batch_tensors(data, index)
+        logits = model(ids, lengths) if branch is None else model.branch_logit(branch, ids, lengths)
+        out[index] = logits.double().numpy()
+    return out
+
+
+def _loss(logits: np.ndarray, labels: np.ndarray) -> float:
+    x = torch.from_numpy(logits)
+    return float(nn.functional.binary_cross_entropy_with_logits(x, torch.from_numpy(labels).double()))
+
+
+def _schedule(optimizer: torch.optim.Optimizer, total_steps: int) -> torch.optim.lr_scheduler.LambdaLR:
+    """Linear warm-up over the first 5% of steps, then cosine decay."""
+    warmup = max(1, total_steps // 20)
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimizer,
+        lambda step: (
+            min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(step, total_steps) / total_steps))
+        ),
+    )
+
+
+def _train_branch(
+    model: SentimentNetwork,
+    branch: str,
+    data: tuple[EncodedSet, EncodedSet],
+    settings: tuple[float, float, int],
+    config: TrainConfig,
+    deadline: float,
+    progress: bool,
+) -> list[EpochRecord]:
+    """Train one branch on its own logit; keep its best-validation weights (early stopping)."""
+    train_set, validation_set = data
+    learning_rate, weight_decay, epochs = settings
+    params = [p for n, p in model.named_parameters() if n.startswith("wide") == (branch == "wide")]
+    optimizer = torch.optim.AdamW(params, lr=learning_rate, weight_decay=weight_decay)
+    schedule = _schedule(optimizer, math.ceil(len(train_set) / config.batch_size) * epochs)
+    loss_fn = nn.BCEWithLogitsLoss()
+    rng = np.random.default_rng(config.seed)
+    history: list[EpochRecord] = []
+    best_state, best_loss, stale = copy.deepcopy(model.state_dict()), math.inf, 0
+    for epoch in range(1, epochs + 1):
+        epoch_started = time.perf_counter()
+        model.train()
+        batches = bucketed_batches(train_set.lengths, config.batch_size, rng, config.chunk_batches)
+        bar = tqdm(batches, desc=f"{branch} epoch {epoch}/{epochs}", unit="batch", disable=not progress, leave=False)
+        running = 0.0
+        for step, index in enumerate(bar, 1):
+            ids, lengths, labels = batch_tensors(train_set, index)
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(model.branch_logit(branch, ids, lengths), labels)
+            loss.backward()
+            nn.utils.clip_grad_norm_(params, 5.0)
+            optimizer.step()
+            schedule.step()
+            running += (loss.item() - running) / min(step, 50)
+            if step % 10 == 0:
+                bar.set_postfix(loss=f"{running:.4f}")
+        val_logits = predict_logits(model, validation_set, branch=branch)
+        record = EpochRecord(
+            branch=branch,
+            epoch=epoch,
+            train_loss=round(running, 5),
+            val_loss=round(_loss(val_logits, validation_set.labels), 5),
+            val_accuracy=round(float(((val_logits > 0) == (validation_set.labels == 1)).mean()), 5),
+            seconds=round(time.perf_counter() - epoch_started, 1),
+        )
+        history.append(record)
+        if progress:
+            tqdm.write(
+                f"{branch} epoch {epoch}: train loss {record.train_loss:.4f}  val loss {record.val_loss:.4f}  "
+                f"val acc {record.val_accuracy:.2%}  ({record.seconds:.0f} s)"
+            )
+        if record.val_loss < best_loss:
+            best_state, best_loss, stale = copy.deepcopy(model.state_dict()), record.val_loss, 0
+        else:
+            stale += 1
+            if stale >= config.patience:
+                break
+        if time.perf_counter() + record.seconds > deadline and epoch < epochs:
+            if progress:
+                tqdm.write(f"stopping {branch}: another epoch would pass the {config.max_minutes:g}-minute budget")
+            break
+    model.load_state_dict(best_state)
+    return history
+
+
+def fit_mix(model: SentimentNetwork, validation_set: EncodedSet) -> None:
+    """Weights of the two branches' logits (and a bias): logistic regression on validation."""
+    features = torch.tensor(np.c_[tuple(predict_logits(model, validation_set, branch=b) for b in ("deep", "wide"))])
+    labels = torch.from_numpy(validation_set.labels).double()
+    mix = torch.tensor([0.5, 0.5, 0.0], dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.LBFGS([mix], lr=0.5, max_iter=200, line_search_fn="strong_wolfe")
+
+    def closure() -> torch.Tensor:
+        optimizer.zero_grad()
+        logits = features @ mix[:2] + mix[2]
+        loss = nn.functional.binary_cross_entropy_with_logits(logits, labels) + 1e-3 * (mix[:2] ** 2).sum()
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    with torch.no_grad():
+        model.get_buffer("mix").copy_(mix.detach().float())
+
+
+def train(
+    network: NetworkConfig,
+    train_set: EncodedSet,
+    validation_set: EncodedSet,
+    config: TrainConfig,
+    progress: bool = True,
+    embeddings: np.ndarray | None = None,
+) -> TrainResult:
+    """Train (the wide branch first, then the recurrent one), keep the best validation weights,
+    fit the branches' mix and a temperature on validation.
+
+    `embeddings` (vocab_size, embedding_dim), when given, initialises the embedding layer.
+    """
+    config.validate()
+    seed_everything(config.seed)
+    torch.set_num_threads(config.threads or os.cpu_count() or 1)
+    model = SentimentNetwork(network)
+    if embeddings is not None:
+        if embeddings.shape != tuple(model.embedding.weight.shape):
+            raise ConfigError(
+                f"pretrained embeddings have shape {embeddings.shape}, the network needs "
+                f"{tuple(model.embedding.weight.shape)}: match --embedding-dim to `sentiment data --embedding-dim`"
+            )
+        with torch.no_grad():
+            model.embedding.weight.copy_(torch.from_numpy(embeddings))
+            model.embedding.weight[0].zero_()
+    started = time.perf_counter()
+    deadline = started + config.max_minutes * 60
+    data = (train_set, validation_set)
+    history: list[EpochRecord] = []
+    if network.ngram_buckets:
+        wide = (config.wide_learning_rate, 0.0, config.wide_epochs)
+        history += _train_branch(model, "wide", data, wide, config, deadline, progress)
+    deep = (config.learning_rate, config.weight_decay, config.epochs)
+    history += _train_branch(model, "deep", data, deep, config, deadline, progress)
+    if network.ngram_buckets:
+        fit_mix(model, validation_set)
+    model.eval()
+    temperature = fit_temperature(predict_logits(model, validation_set), validation_set.labels)
+    deep_history = [r for r in history if r.branch == "deep"]
+    best_epoch = min(deep_history, key=lambda r: r.val_loss).epoch
+    return TrainResult(model, temperature, best_epoch, time.perf_counter() - started, history)

@@ -1,0 +1,59 @@
+"""`sentiment batch` on small files of each format, with bad lines that do not stop the run."""
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from sentiment.cli import main
+
+
+def _model(tiny_model_dir: Path) -> list[str]:
+    return ["--model-dir", str(tiny_model_dir), "--workers", "1"]
+
+
+def test_plain_lines_with_a_bad_line(tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = tmp_path / "reviews.txt"
+    source.write_text("w2 w3 w4 great\n\nw12 w13 w14 awful\n")
+    assert main(["batch", str(source), str(tmp_path / "out.csv"), *_model(tiny_model_dir)]) == 0
+    rows = list(csv.DictReader((tmp_path / "out.csv").open()))
+    assert [r["line"] for r in rows] == ["1", "2", "3"]
+    assert rows[0]["label"] == "POSITIVE" and rows[2]["label"] == "NEGATIVE"
+    assert rows[1]["error"] == "empty review" and rows[1]["score"] == ""
+    assert "scored 2 of 3 lines (1 with errors)" in capsys.readouterr().out
+
+
+def test_csv_text_column_to_jsonl(tiny_model_dir: Path, tmp_path: Path) -> None:
+    source = tmp_path / "reviews.csv"
+    source.write_text('id,review\n1,"w2 w5, w6"\n2,"w15 w16"\n')
+    assert main(["batch", str(source), str(tmp_path / "out.jsonl"), *_model(tiny_model_dir)]) == 0
+    rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [r["label"] for r in rows] == ["POSITIVE", "NEGATIVE"]
+    assert all(0.5 <= r["confidence"] <= 1 and r["truncated"] is False for r in rows)
+
+
+def test_jsonl_with_broken_lines(tiny_model_dir: Path, tmp_path: Path) -> None:
+    source = tmp_path / "reviews.jsonl"
+    source.write_text('{"text": "w2 w3"}\n{broken\n"w12 w13"\n{"other": 1}\n')
+    assert main(["batch", str(source), str(tmp_path / "out.jsonl"), *_model(tiny_model_dir)]) == 0
+    rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [("error" in r) for r in rows] == [False, True, False, True]
+    assert rows[1]["error"].startswith("not valid JSON") and rows[3]["error"] == "no review text on this line"
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "output", "message"),
+    [
+        ("r.csv", "id,body\n1,x\n", "out.csv", "no column 'review or text'"),
+        ("r.txt", "x\n", "out.parquet", "output must end in .csv or .jsonl"),
+        ("missing.txt", None, "out.csv", "input file not found"),
+    ],
+)
+def test_unusable_files_get_one_message(tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                        name: str, content: str | None, output: str, message: str) -> None:  # fmt: skip
+    if content is not None:
+        (tmp_path / name).write_text(content)
+    assert main(["batch", str(tmp_path / name), str(tmp_path / output), *_model(tiny_model_dir)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err

@@ -1,0 +1,134 @@
+"""Training, artifact and evaluation on a small synthetic task; the SageMaker entry point."""
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from sentiment import artifact
+from sentiment.cli import main
+from sentiment.config import PROJECT_ROOT
+from sentiment.errors import DataError
+from sentiment.network import named_config
+from sentiment.train import TrainConfig, bucketed_batches, predict_logits, train
+from sentiment.training_files import read_csv
+from tests.synthetic import VOCAB, encoded_set, write_prepared
+
+SMALL = named_config("default", vocab_size=VOCAB, embedding_dim=16, hidden_dim=16, ngram_buckets=101, dropout=0.1)
+FAST = TrainConfig(epochs=2, batch_size=32, learning_rate=1e-2, wide_learning_rate=2e-2, patience=5, threads=1)
+
+
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_prepared(tmp_path_factory.mktemp("prepared"))
+
+
+@pytest.fixture(scope="module")
+def trained(prepared: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("artifact")
+    sizes = ["--embedding-dim", "16", "--hidden-dim", "16", "--ngram-buckets", "101", "--threads", "1", "--quiet"]
+    code = main(["train", "--data", str(prepared), "--output", str(out), "--epochs", "3", "--batch-size", "32", *sizes])
+    assert code == 0
+    return out
+
+
+def test_bucketed_batches_cover_every_row_once() -> None:
+    import numpy as np
+
+    lengths = np.random.default_rng(0).integers(1, 500, 1000)
+    batches = bucketed_batches(lengths, 32, np.random.default_rng(1), chunk_batches=16)
+    seen = np.concatenate(batches)
+    assert sorted(seen.tolist()) == list(range(1000))
+    spreads = [lengths[b].max() - lengths[b].min() for b in batches]
+    assert np.median(spreads) < 60  # rows of similar length share a batch (unbucketed: about 480)
+
+
+def test_two_epochs_lower_validation_loss() -> None:
+    result = train(SMALL, encoded_set(256, 1), encoded_set(64, 2), FAST, progress=False)
+    recurrent = [r for r in result.history if r.branch == "deep"]
+    assert [r.branch for r in result.history] == ["wide", "wide", "deep", "deep"]
+    assert len(recurrent) == 2 and recurrent[1].val_loss < recurrent[0].val_loss
+    assert recurrent[-1].val_accuracy > 0.6
+
+
+def test_training_is_seeded() -> None:
+    first = train(SMALL, encoded_set(128, 1), encoded_set(32, 2), FAST, progress=False)
+    second = train(SMALL, encoded_set(128, 1), encoded_set(32, 2), FAST, progress=False)
+    assert [r.val_loss for r in first.history] == [r.val_loss for r in second.history]
+
+
+def test_artifact_files_and_round_trip(trained: Path, prepared: Path) -> None:
+    assert {p.name for p in trained.iterdir()} >= {"model.pt", "config.json", "word_dict.json", "training_curve.png"}
+    loaded = artifact.load(trained)
+    config = json.loads((trained / "config.json").read_text())
+    assert config["preprocessing"]["vocab_sha256"] == loaded.word_dict.sha256
+    assert config["preprocessing"]["sequence_length"] == 40
+    assert 0.05 < loaded.temperature < 20
+    test = read_csv(prepared / "test.csv")
+    again = artifact.load(trained)
+    assert (predict_logits(loaded.model, test) == predict_logits(again.model, test)).all()
+    state = torch.load(trained / "model.pt", weights_only=True)
+    assert "embedding.weight" in state
+
+
+def test_evaluate_writes_metrics_and_plots(trained: Path, prepared: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["evaluate", "--model", str(trained), "--data", str(prepared)]) == 0
+    assert "| accuracy" in capsys.readouterr().out
+    metrics = json.loads((trained / "metrics.json").read_text())
+    assert metrics["accuracy"] > 0.8 and metrics["n"] == 64
+    assert set(metrics) >= {"precision", "recall", "f1", "roc_auc", "log_loss", "ece", "confusion_matrix", "behaviour"}
+    for plot in ("roc", "confusion_matrix", "reliability", "score_histogram"):
+        png = trained / "evaluation" / f"{plot}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_mismatched_word_dictionary_is_refused(trained: Path, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "copy"
+    shutil.copytree(trained, copy)
+    data = json.loads((copy / "word_dict.json").read_text())
+    other = artifact.WordDict(tuple(reversed(data["words"])))
+    other.save(copy / "word_dict.json")
+    with pytest.raises(DataError, match="not the one the model was trained with"):
+        artifact.load(copy)
+
+
+class _Payload:
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (os.system, ("touch pwned-by-pickle",))
+
+
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
+def test_crafted_pickle_weights_run_no_code(trained: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    copy = tmp_path / "evil"
+    shutil.copytree(trained, copy)
+    (copy / "model.pt").write_bytes(pickle.dumps({"embedding.weight": _Payload()}))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DataError, match="cannot be loaded"):
+        artifact.load(copy)
+    assert not (tmp_path / "pwned-by-pickle").exists()
+
+
+def test_missing_training_files_are_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["train", "--data", str(tmp_path), "--output", str(tmp_path / "out"), "--quiet"]) == 2
+    assert "word_dict.json not found" in capsys.readouterr().err
+
+
+def test_sagemaker_entry_point_uses_sm_variables(prepared: Path, tmp_path: Path) -> None:
+    model_dir = tmp_path / "opt-ml-model"
+    env = {**os.environ, "SM_CHANNEL_TRAIN": str(prepared), "SM_CHANNEL_VALIDATION": str(prepared),
+           "SM_MODEL_DIR": str(model_dir), "PYTHONPATH": str(PROJECT_ROOT)}  # fmt: skip
+    args = ["--epochs", "1", "--embedding-dim", "8", "--hidden-dim", "8", "--ngram-buckets", "0", "--threads", "1"]
+    done = subprocess.run([sys.executable, str(PROJECT_ROOT / "training" / "train.py"), *args],
+                          env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    loaded = artifact.load(model_dir)
+    assert loaded.network.embedding_dim == 8 and loaded.training["best_epoch"] == 1
