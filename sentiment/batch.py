@@ -80,7 +80,7 @@ def read_lines(path: Path, text_column: str | None = None) -> Iterator[Line]:
         for number, row in enumerate(reader, 1):
             yield _check(number, row.get(column))
     elif suffix in (".jsonl", ".ndjson"):
-        for number, line in enumerate(text.splitlines(), 1):
+        for number, line in enumerate(_lines(text), 1):
             try:
                 item = json.loads(line)
             except json.JSONDecodeError as exc:
@@ -93,8 +93,16 @@ def read_lines(path: Path, text_column: str | None = None) -> Iterator[Line]:
             )
             yield _check(number, value)
     else:
-        for number, line in enumerate(text.splitlines(), 1):
+        for number, line in enumerate(_lines(text), 1):
             yield _check(number, line)
+
+
+def _lines(text: str) -> list[str]:
+    """Lines ended by \n or \r\n only (str.splitlines would also split on \x85, \u2028, form feeds...)."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
 
 
 def _score(predictor: Predictor, texts: list[str], workers: int) -> tuple[np.ndarray, np.ndarray]:

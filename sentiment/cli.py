@@ -108,10 +108,9 @@ def _add_train(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
             f"--{name}", type=kind, help=f"override the config (default {getattr(DEFAULT, name.replace('-', '_'))})"
         )
     p.add_argument("--epochs", type=_positive_int, default=defaults.epochs)
-    p.add_argument("--wide-epochs", type=_positive_int, default=defaults.wide_epochs, help="n-gram branch epochs")
     p.add_argument("--batch-size", type=_positive_int, default=defaults.batch_size)
     p.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
-    p.add_argument("--wide-learning-rate", type=float, default=defaults.wide_learning_rate)
+    p.add_argument("--ngram-c", type=float, default=defaults.ngram_c, help="n-gram branch inverse L2 strength")
     p.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
     p.add_argument("--patience", type=_positive_int, default=defaults.patience)
     p.add_argument("--max-minutes", type=float, default=defaults.max_minutes, help="stop before this budget")
@@ -138,10 +137,9 @@ def _run_train(args: argparse.Namespace) -> int:
     )
     settings = TrainConfig(
         epochs=args.epochs,
-        wide_epochs=args.wide_epochs,
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
-        wide_learning_rate=args.wide_learning_rate,
+        ngram_c=args.ngram_c,
         weight_decay=args.weight_decay,
         patience=args.patience,
         seed=args.seed,

@@ -8,9 +8,10 @@ never changes a score.
   last real step), kept so its result can be reproduced beside ours.
 - `default`: a bidirectional GRU (embeddings from word2vec) whose states are max- and
   mean-pooled over time, plus a wide branch: a linear model over the review's unigrams and
-  hashed bigrams, computed inside the network from the same ids. The two branches are trained
-  one after the other and mixed with weights fitted on validation (an ensemble in one network:
-  measured better than training them jointly, where the n-gram branch memorises first).
+  hashed bigrams (binary presence), computed inside the network from the same ids and fitted
+  as an NB-weighted logistic regression (see ngram.py). The two branches are trained one after
+  the other and mixed with weights fitted on validation (an ensemble in one network: measured
+  better than training them jointly, where the n-gram branch memorises first).
 """
 
 from __future__ import annotations
@@ -141,6 +142,22 @@ class SentimentNetwork(nn.Module):
         """The recurrent branch's logit (B,) from embedded ids (B, T, E)."""
         return self.head(self.dropout(self._pooled(self.dropout(embedded), lengths, mask))).squeeze(-1)
 
+    def deep_contributions(self, embedded: torch.Tensor, lengths: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """The recurrent branch's logit split over positions (B, T), for max+mean pooling (eval mode).
+
+        The head is linear in the pooled features: the mean part is a sum over positions, and
+        each unit's max comes from one position, so every position gets exactly its share; the
+        rows sum to the logit minus the head's bias. One forward pass, no gradients.
+        """
+        states = self.states(embedded, lengths)
+        keep = mask.unsqueeze(-1)
+        width = states.shape[-1]
+        weight = self.head.weight[0]
+        mean_share = ((states * keep) @ weight[width:]) / lengths.unsqueeze(-1).to(states.dtype)
+        peak, where = states.masked_fill(~keep, float("-inf")).max(1)
+        max_share = torch.zeros_like(mean_share).scatter_add_(1, where, peak * weight[:width])
+        return (mean_share + max_share) * mask
+
     def states(self, embedded: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Recurrent states (B, T, H * directions); positions at or after a review's length are junk.
 
@@ -179,16 +196,29 @@ class SentimentNetwork(nn.Module):
         return torch.cat([ids, bigrams], dim=1), torch.cat([mask, mask[:, 1:]], dim=1)
 
     def wide_contributions(self, ids: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """The wide branch's logit split over positions (B, T): each word's unigram weight plus
-        half of each bigram it takes part in. The rows sum to the branch's logit exactly."""
+        """The wide branch's logit split over positions (B, T).
+
+        Features are binary (an n-gram counts once per review, at its first occurrence): a word
+        gets its unigram weight plus half of each bigram it takes part in. The rows sum to the
+        branch's logit (without bias) exactly.
+        """
         rows, real = self.ngram_ids(ids, mask)
-        weights = self.wide(rows).squeeze(-1) * real
+        weights = self.wide(rows).squeeze(-1) * (real & _first_occurrence(rows, real))
         steps = ids.shape[1]
         unigram, bigram = weights[:, :steps], weights[:, steps:] / 2
         per_position = unigram.clone()
         per_position[:, :-1] += bigram
         per_position[:, 1:] += bigram
-        return per_position / lengths.to(weights.dtype).sqrt().unsqueeze(-1)
+        return per_position
+
+
+def _first_occurrence(rows: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    """True where a row's feature id appears for the first time among its real features."""
+    keyed = rows.masked_fill(~real, -1)
+    ordered, order = keyed.sort(dim=1, stable=True)
+    first = torch.ones_like(ordered, dtype=torch.bool)
+    first[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    return torch.zeros_like(first).scatter(1, order, first)
 
 
 def count_parameters(model: nn.Module) -> int:

@@ -17,6 +17,7 @@ from tqdm import tqdm
 from .calibration import fit_temperature
 from .errors import ConfigError
 from .network import NetworkConfig, SentimentNetwork
+from .ngram import fit_wide_branch
 from .training_files import EncodedSet
 
 
@@ -25,10 +26,9 @@ class TrainConfig:
     """Optimisation hyperparameters (the network's own live in NetworkConfig)."""
 
     epochs: int = 4
-    wide_epochs: int = 2
     batch_size: int = 64
     learning_rate: float = 2e-3
-    wide_learning_rate: float = 2e-2
+    ngram_c: float = 0.1  # inverse L2 strength of the n-gram branch's logistic regression
     weight_decay: float = 1e-5
     patience: int = 2
     seed: int = 42
@@ -37,10 +37,10 @@ class TrainConfig:
     chunk_batches: int = 50
 
     def validate(self) -> None:
-        if min(self.epochs, self.wide_epochs, self.batch_size, self.patience) < 1:
-            raise ConfigError("epochs, wide_epochs, batch_size and patience must be at least 1")
-        if self.learning_rate <= 0 or self.wide_learning_rate <= 0 or self.max_minutes <= 0:
-            raise ConfigError("learning rates and max_minutes must be positive")
+        if min(self.epochs, self.batch_size, self.patience) < 1:
+            raise ConfigError("epochs, batch_size and patience must be at least 1")
+        if self.learning_rate <= 0 or self.ngram_c <= 0 or self.max_minutes <= 0:
+            raise ConfigError("learning_rate, ngram_c and max_minutes must be positive")
 
 
 @dataclass
@@ -120,6 +120,18 @@ def _loss(logits: np.ndarray, labels: np.ndarray) -> float:
     return float(nn.functional.binary_cross_entropy_with_logits(x, torch.from_numpy(labels).double()))
 
 
+def _record(branch: str, epoch: int, train_loss: float, val_logits: np.ndarray, validation_set: EncodedSet,
+            started: float) -> EpochRecord:  # fmt: skip
+    return EpochRecord(
+        branch=branch,
+        epoch=epoch,
+        train_loss=round(train_loss, 5),
+        val_loss=round(_loss(val_logits, validation_set.labels), 5),
+        val_accuracy=round(float(((val_logits > 0) == (validation_set.labels == 1)).mean()), 5),
+        seconds=round(time.perf_counter() - started, 1),
+    )
+
+
 def _schedule(optimizer: torch.optim.Optimizer, total_steps: int) -> torch.optim.lr_scheduler.LambdaLR:
     """Linear warm-up over the first 5% of steps, then cosine decay."""
     warmup = max(1, total_steps // 20)
@@ -131,20 +143,18 @@ def _schedule(optimizer: torch.optim.Optimizer, total_steps: int) -> torch.optim
     )
 
 
-def _train_branch(
+def _train_recurrent(
     model: SentimentNetwork,
-    branch: str,
     data: tuple[EncodedSet, EncodedSet],
-    settings: tuple[float, float, int],
     config: TrainConfig,
     deadline: float,
     progress: bool,
 ) -> list[EpochRecord]:
-    """Train one branch on its own logit; keep its best-validation weights (early stopping)."""
+    """Train the recurrent branch on its own logit; keep its best-validation weights (early stopping)."""
     train_set, validation_set = data
-    learning_rate, weight_decay, epochs = settings
-    params = [p for n, p in model.named_parameters() if n.startswith("wide") == (branch == "wide")]
-    optimizer = torch.optim.AdamW(params, lr=learning_rate, weight_decay=weight_decay)
+    branch, epochs = "deep", config.epochs
+    params = [p for n, p in model.named_parameters() if not n.startswith("wide")]
+    optimizer = torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=config.weight_decay)
     schedule = _schedule(optimizer, math.ceil(len(train_set) / config.batch_size) * epochs)
     loss_fn = nn.BCEWithLogitsLoss()
     rng = np.random.default_rng(config.seed)
@@ -167,15 +177,8 @@ def _train_branch(
             running += (loss.item() - running) / min(step, 50)
             if step % 10 == 0:
                 bar.set_postfix(loss=f"{running:.4f}")
-        val_logits = predict_logits(model, validation_set, branch=branch)
-        record = EpochRecord(
-            branch=branch,
-            epoch=epoch,
-            train_loss=round(running, 5),
-            val_loss=round(_loss(val_logits, validation_set.labels), 5),
-            val_accuracy=round(float(((val_logits > 0) == (validation_set.labels == 1)).mean()), 5),
-            seconds=round(time.perf_counter() - epoch_started, 1),
-        )
+        record = _record(branch, epoch, running, predict_logits(model, validation_set, branch=branch),
+                         validation_set, epoch_started)  # fmt: skip
         history.append(record)
         if progress:
             tqdm.write(
@@ -194,6 +197,21 @@ def _train_branch(
             break
     model.load_state_dict(best_state)
     return history
+
+
+def _fit_wide(model: SentimentNetwork, train_set: EncodedSet, validation_set: EncodedSet, c: float,
+              progress: bool) -> EpochRecord:  # fmt: skip
+    """The n-gram branch in one exact fit (NB-weighted logistic regression)."""
+    started = time.perf_counter()
+    fit_wide_branch(model, train_set, c)
+    train_loss = _loss(predict_logits(model, train_set, branch="wide"), train_set.labels)
+    record = _record(
+        "wide", 1, train_loss, predict_logits(model, validation_set, branch="wide"), validation_set, started
+    )
+    if progress:
+        tqdm.write(f"n-gram branch (NB logistic regression): val loss {record.val_loss:.4f}  "
+                   f"val acc {record.val_accuracy:.2%}  ({record.seconds:.0f} s)")  # fmt: skip
+    return record
 
 
 def fit_mix(model: SentimentNetwork, validation_set: EncodedSet) -> None:
@@ -246,10 +264,8 @@ def train(
     data = (train_set, validation_set)
     history: list[EpochRecord] = []
     if network.ngram_buckets:
-        wide = (config.wide_learning_rate, 0.0, config.wide_epochs)
-        history += _train_branch(model, "wide", data, wide, config, deadline, progress)
-    deep = (config.learning_rate, config.weight_decay, config.epochs)
-    history += _train_branch(model, "deep", data, deep, config, deadline, progress)
+        history.append(_fit_wide(model, train_set, validation_set, config.ngram_c, progress))
+    history += _train_recurrent(model, data, config, deadline, progress)
     if network.ngram_buckets:
         fit_mix(model, validation_set)
     model.eval()

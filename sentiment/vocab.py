@@ -12,6 +12,7 @@ import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
 
@@ -53,9 +54,9 @@ class WordDict:
         """Number of ids, the two reserved ones included (the model's embedding rows)."""
         return len(self.words) + RESERVED
 
-    @property
+    @cached_property
     def sha256(self) -> str:
-        """Content hash: the same words, order and preprocessor give the same hash."""
+        """Content hash: the same words, order and preprocessor give the same hash (computed once)."""
         payload = json.dumps([FORMAT, self.preprocessor, list(self.words)], ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 

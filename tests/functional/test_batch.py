@@ -57,3 +57,10 @@ def test_unusable_files_get_one_message(tiny_model_dir: Path, tmp_path: Path, ca
     assert main(["batch", str(tmp_path / name), str(tmp_path / output), *_model(tiny_model_dir)]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_only_newlines_end_a_line(tiny_model_dir: Path, tmp_path: Path) -> None:
+    source = tmp_path / "reviews.txt"
+    source.write_text("w2 w3\u2028w4\x0cw5\r\nw12 w13\n", encoding="utf-8", newline="")
+    assert main(["batch", str(source), str(tmp_path / "out.csv"), *_model(tiny_model_dir)]) == 0
+    assert [r["line"] for r in csv.DictReader((tmp_path / "out.csv").open())] == ["1", "2"]
