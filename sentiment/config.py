@@ -12,6 +12,12 @@ ENV_CACHE_DIR = "SENTIMENT_CACHE_DIR"
 ENV_SM_CHANNEL_TRAIN = "SM_CHANNEL_TRAIN"
 ENV_SM_CHANNEL_VALIDATION = "SM_CHANNEL_VALIDATION"
 ENV_SM_MODEL_DIR = "SM_MODEL_DIR"
+ENV_SAGEMAKER_PORT = "SAGEMAKER_BIND_TO_PORT"
+CONTAINER_MODEL_DIR = "/opt/ml/model"
+# Model server tuning.
+ENV_TORCH_THREADS = "SENTIMENT_TORCH_THREADS"  # torch threads per server worker (default 1)
+ENV_SERVER_WORKERS = "SENTIMENT_SERVER_WORKERS"  # worker processes (default: one per core)
+ENV_VARIANT_NAME = "SENTIMENT_VARIANT_NAME"  # production variant reported on the runtime path
 
 # The official dataset (Maas et al., ACL 2011) and the archives of it we know to be faithful.
 IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"

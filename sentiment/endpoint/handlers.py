@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from .. import config
 from ..artifact import Artifact, load
 from ..explain import attributions
 from ..predict import calibrated
@@ -62,7 +63,7 @@ class Prediction:
 
 def model_fn(model_dir: str) -> Artifact:
     """Load the artifact once; one torch thread per server worker (workers use the cores)."""
-    torch.set_num_threads(int(os.environ.get("SENTIMENT_TORCH_THREADS", "1")))
+    torch.set_num_threads(int(os.environ.get(config.ENV_TORCH_THREADS, "1")))
     return load(model_dir)
 
 

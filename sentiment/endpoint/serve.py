@@ -8,12 +8,9 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from .. import config
 from ..errors import ConfigError
 from .server import ModelServer
-
-ENV_MODEL_DIR = "SM_MODEL_DIR"
-CONTAINER_MODEL_DIR = "/opt/ml/model"
-ENV_WORKERS = "SENTIMENT_SERVER_WORKERS"
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -47,7 +44,7 @@ def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8080, workers: in
     if not port_is_free(host, port):
         raise ConfigError(f"port {port} on {host} is already in use: stop what runs there or pass --port")
     ModelServer.from_model_dir(model_dir)  # fail here, with our message, if the artifact is bad
-    workers = workers or int(os.environ.get(ENV_WORKERS, "0")) or os.cpu_count() or 1
+    workers = workers or int(os.environ.get(config.ENV_SERVER_WORKERS, "0")) or os.cpu_count() or 1
     options = {
         "bind": f"{host}:{port}",
         "workers": workers,

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from .. import config
 from ..artifact import Artifact
 from ..errors import SentimentError
 from .handlers import JSON, MAX_PAYLOAD_BYTES, EndpointError, input_fn, model_fn, output_fn, predict_fn
@@ -28,7 +29,6 @@ from .handlers import JSON, MAX_PAYLOAD_BYTES, EndpointError, input_fn, model_fn
 log = logging.getLogger(__name__)
 StartResponse = Callable[..., Any]
 _RUNTIME_PATH = re.compile(r"^/endpoints/(?P<name>[A-Za-z0-9](?:-*[A-Za-z0-9])*)/invocations$")
-ENV_VARIANT = "SENTIMENT_VARIANT_NAME"
 _DRAIN_LIMIT = 4 * MAX_PAYLOAD_BYTES
 _STATUS = {200: "OK", 400: "Bad Request", 404: "Not Found", 405: "Method Not Allowed", 406: "Not Acceptable",
            409: "Conflict", 413: "Payload Too Large", 415: "Unsupported Media Type", 424: "Failed Dependency",
@@ -40,7 +40,7 @@ class ModelServer:
 
     def __init__(self, model: Artifact, variant: str | None = None) -> None:
         self.model = model
-        self.variant = variant or os.environ.get(ENV_VARIANT, "AllTraffic")
+        self.variant = variant or os.environ.get(config.ENV_VARIANT_NAME, "AllTraffic")
 
     @classmethod
     def from_model_dir(cls, model_dir: str) -> ModelServer:
