@@ -33,14 +33,21 @@ def add_file(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     tar.addfile(info, io.BytesIO(data))
 
 
-def write_imdb_archive(path: Path, per_folder: int = 4, extra: Callable[[tarfile.TarFile], None] | None = None) -> Path:
-    """An archive with the official layout and `per_folder` reviews in each labelled folder."""
+def write_imdb_archive(
+    path: Path,
+    per_folder: int = 4,
+    extra: Callable[[tarfile.TarFile], None] | None = None,
+    replace: dict[str, bytes] | None = None,
+) -> Path:
+    """An archive with the official layout and `per_folder` reviews in each labelled folder
+    (`replace` swaps the bytes of named members, e.g. for a broken review)."""
     with tarfile.open(path, "w:gz") as tar:
         for split in ("train", "test"):
             for label, texts, ratings in (("pos", POSITIVE, (7, 8, 9, 10)), ("neg", NEGATIVE, (1, 2, 3, 4))):
                 for i in range(per_folder):
-                    text = f"{texts[i % len(texts)]} ({split} review {i})"
-                    add_file(tar, f"aclImdb/{split}/{label}/{i}_{ratings[i % 4]}.txt", text.encode())
+                    name = f"aclImdb/{split}/{label}/{i}_{ratings[i % 4]}.txt"
+                    text = f"{texts[i % len(texts)]} ({split} review {i})".encode()
+                    add_file(tar, name, (replace or {}).get(name, text))
         add_file(tar, "aclImdb/train/unsup/0_0.txt", b"An unlabelled review.")
         if extra:
             extra(tar)

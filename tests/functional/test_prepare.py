@@ -102,3 +102,23 @@ def test_word2vec_embeddings_fit_the_dictionary(small_archive: Path, cache: Path
     vectors = load(summary.files["embeddings"], summary.vocab_size)
     assert vectors.shape == (summary.vocab_size, 8)
     assert not vectors[0].any() and vectors[2:].any()
+
+
+@pytest.mark.parametrize(
+    ("member", "data", "message"),
+    [
+        ("aclImdb/train/pos/3_10.txt", b"<br /><br /><p></p>", "train/pos/3_10.txt: no words left after removing HTML"),
+        ("aclImdb/test/neg/2_3.txt", b"\xff\xfebad", "test/neg/2_3.txt: not UTF-8 text"),
+        ("aclImdb/train/neg/1_2.txt", b"  \n ", "train/neg/1_2.txt: the review is empty"),
+    ],
+)
+def test_bad_review_in_the_archive_is_named_and_nothing_is_written(
+    tmp_path: Path, cache: Path, member: str, data: bytes, message: str
+) -> None:
+    from sentiment.errors import DataError
+
+    archive = write_imdb_archive(tmp_path / "bad.tar.gz", per_folder=4, replace={member: data})
+    out = tmp_path / "out"
+    with pytest.raises(DataError, match=message):
+        prepare(_options(archive, str(out)))
+    assert not out.exists() or not any(out.iterdir())
