@@ -71,6 +71,7 @@ def test_many_reviews_in_parallel_match_one_by_one() -> None:
 
 
 def test_torch_free_modules_do_not_import_torch() -> None:
-    code = "import sys, sentiment.preprocess, sentiment.vocab; print('torch' in sys.modules)"
+    modules = "sentiment.preprocess, sentiment.vocab, sentiment.service, sentiment.endpoint_client"
+    code = f"import sys, {modules}; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
