@@ -15,3 +15,14 @@ class DataError(SentimentError):
 
 class ConfigError(SentimentError):
     """An option or setting has a value we cannot use."""
+
+
+class HttpError(SentimentError):
+    """A request refused over HTTP: status, a short machine-readable code and a message for the caller."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+    def to_json(self) -> dict[str, dict[str, str]]:
+        return {"error": {"code": self.code, "message": self.message}}

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import HttpError
 from .preprocess import Token, tokenize
 from .vocab import WordDict
 
@@ -24,15 +25,8 @@ JSON = "application/json"
 TEXT = "text/plain"
 
 
-class ServiceError(Exception):
-    """A request the service refuses: HTTP status, a short code, a message for the caller."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-    def to_json(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message}}
+class ServiceError(HttpError):
+    """A request the public prediction API refuses."""
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ import torch
 
 from .. import config
 from ..artifact import Artifact, load
+from ..errors import HttpError
 from ..explain import attributions
 from ..predict import calibrated
 
@@ -33,15 +34,8 @@ MAX_PAYLOAD_BYTES = 5 * 1024 * 1024  # under InvokeEndpoint's 6 MB request limit
 MAX_ROWS = 5_000
 
 
-class EndpointError(Exception):
-    """A request the endpoint refuses: HTTP status, a short code and a message for the caller."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-
-    def to_json(self) -> dict[str, Any]:
-        return {"error": {"code": self.code, "message": self.message}}
+class EndpointError(HttpError):
+    """A request the model endpoint refuses."""
 
 
 @dataclass(frozen=True)
