@@ -34,9 +34,9 @@ def train_artifact(
     validation_dir: str | Path,
     output: str | Path,
     progress: bool = True,
-    use_embeddings: bool = True,
 ) -> str:
-    """Train on `train_dir`/train.csv, validate on `validation_dir`/validation.csv, save to `output`."""
+    """Train on `train_dir`/train.csv (+ embeddings.npy when present), validate on
+    `validation_dir`/validation.csv, save the artifact to `output`."""
     word_dict = WordDict.load(_find(train_dir, WORD_DICT_FILE))
     network = replace(network, vocab_size=word_dict.size)
     train_set = read_csv(_find(train_dir, "train.csv"), vocab_size=word_dict.size)
@@ -44,7 +44,7 @@ def train_artifact(
     if train_set.ids.shape[1] != validation_set.ids.shape[1]:
         raise DataError("train.csv and validation.csv have different sequence lengths")
     vectors_path = Path(train_dir) / EMBEDDINGS_FILE
-    vectors = load_embeddings(str(vectors_path), word_dict.size) if use_embeddings and vectors_path.is_file() else None
+    vectors = load_embeddings(str(vectors_path), word_dict.size) if vectors_path.is_file() else None
     result = train(network, train_set, validation_set, settings, progress=progress, embeddings=vectors)
     trained = artifact_io.Artifact(
         model=result.model,

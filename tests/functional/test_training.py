@@ -132,3 +132,13 @@ def test_sagemaker_entry_point_uses_sm_variables(prepared: Path, tmp_path: Path)
     assert done.returncode == 0, done.stderr
     loaded = artifact.load(model_dir)
     assert loaded.network.embedding_dim == 8 and loaded.training["best_epoch"] == 1
+
+
+def test_a_folder_holding_sagemakers_model_tar_gz_loads(trained: Path, tmp_path: Path) -> None:
+    import tarfile
+
+    with tarfile.open(tmp_path / "model.tar.gz", "w:gz") as tar:
+        for path in trained.iterdir():
+            tar.add(path, arcname=path.name)
+    loaded = artifact.load(tmp_path)
+    assert loaded.word_dict.sha256 == artifact.load(trained).word_dict.sha256
