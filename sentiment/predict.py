@@ -24,10 +24,7 @@ class Predictor:
 
     def encode_docs(self, docs: Sequence[Sequence[str]]) -> EncodedSet:
         """Stems of each review -> fixed-length rows the model reads."""
-        ids, lengths = self.artifact.word_dict.encode_many(docs, self.artifact.sequence_length)
-        # An empty review still gets one (unknown) id so every row has length >= 1.
-        ids[lengths == 0, 0] = 1
-        lengths = np.maximum(lengths, 1)
+        ids, lengths = self.artifact.word_dict.encode_many(docs, self.artifact.sequence_length, for_model=True)
         return EncodedSet(np.zeros(len(docs), dtype=np.int64), lengths.astype(np.int64), ids.astype(np.int64))
 
     def scores_of_encoded(self, rows: EncodedSet) -> np.ndarray:

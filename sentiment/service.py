@@ -98,7 +98,7 @@ class Encoded:
 def encode(review: str, word_dict: WordDict, length: int) -> Encoded:
     """Tokens with spans, and the ids the model reads (a review with no known word gets one unknown id)."""
     tokens = tokenize(review)
-    ids = word_dict.ids(t.stem for t in tokens[:length]) or [1]
+    ids = word_dict.model_ids([t.stem for t in tokens], length)
     return Encoded(review, tokens, ids, len(tokens) > length)
 
 

@@ -77,12 +77,20 @@ class WordDict:
         out[: len(kept)] = kept
         return Encoded(out, len(kept), len(stems) > length)
 
-    def encode_many(self, docs: Sequence[Sequence[str]], length: int = 500) -> tuple[np.ndarray, np.ndarray]:
-        """Encode many reviews at once: an (n, length) id matrix and the n true lengths."""
+    def model_ids(self, stems: Sequence[str], length: int) -> list[int]:
+        """The ids a model reads: the first `length`, and one UNKNOWN_ID for a review with no words
+        (a model needs at least one step)."""
+        return self.ids(stems[:length]) or [UNKNOWN_ID]
+
+    def encode_many(
+        self, docs: Sequence[Sequence[str]], length: int = 500, for_model: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Encode many reviews at once: an (n, length) id matrix and the n true lengths
+        (`for_model`: empty reviews become one UNKNOWN_ID, as in `model_ids`)."""
         matrix = np.zeros((len(docs), length), dtype=np.int32)
         lengths = np.zeros(len(docs), dtype=np.int32)
         for row, stems in enumerate(docs):
-            kept = self.ids(stems[:length])
+            kept = self.model_ids(stems, length) if for_model else self.ids(stems[:length])
             matrix[row, : len(kept)] = kept
             lengths[row] = len(kept)
         return matrix, lengths

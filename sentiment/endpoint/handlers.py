@@ -88,7 +88,7 @@ def input_fn(body: bytes | str, content_type: str | None, attributes: str | None
         rows, explain, vocab = _json_rows(text)
     elif media == CSV:
         rows = _csv_rows(text)
-        explain, vocab = options.get("explain", "").lower() == "true", options.get("vocab_sha256")
+        explain, vocab = False, None
     else:
         raise EndpointError(
             415, "unsupported_media_type", f"content type {content_type!r} is not supported; use {JSON} or {CSV}"
@@ -98,7 +98,9 @@ def input_fn(body: bytes | str, content_type: str | None, attributes: str | None
     if len(rows) > MAX_ROWS:
         raise EndpointError(413, "too_many_rows", f"the request holds {len(rows):,} rows; the limit is {MAX_ROWS:,}")
     return _to_batch(
-        rows, explain or options.get("explain", "").lower() == "true", vocab or options.get("vocab_sha256")
+        rows,
+        explain or options.get("explain", "").lower() == "true",
+        vocab or options.get("vocab_sha256"),  # body, else attributes
     )
 
 
