@@ -9,8 +9,13 @@ SENTIMENT := $(BIN)/sentiment
 DATA := data/default
 DATA_OPTIONS := --vocab-size 25000 --embedding-dim 100
 MODEL := model/artifact
+# SAM CLI in its own environment (its pins differ from ours); builds need no Docker.
+SAM_VERSION := 1.170.0
+SAM_VENV := .tools/sam
+SAM := $(SAM_VENV)/bin/sam
+export SAM_CLI_TELEMETRY := 0
 
-.PHONY: setup run data data-classic train evaluate test lint typecheck bench bench-preprocess bench-serving bench-model clean
+.PHONY: setup sam sam-build validate run data data-classic train evaluate test lint typecheck bench bench-preprocess bench-serving bench-model clean
 
 setup: $(INSTALLED)
 
@@ -20,6 +25,24 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[ml,dev]'
 	touch $@
+
+# The pinned SAM CLI (re-installed when the pin changes).
+sam: $(SAM)
+
+$(SAM): Makefile
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==$(SAM_VERSION)
+	touch $@
+
+# `sam build`: the function with its requirements, and the layer from functions/layer/Makefile.
+sam-build: $(SAM)
+	$(SAM) build
+	@du -sh .aws-sam/build/PreprocessLayer .aws-sam/build/PredictFunction
+
+validate: $(SAM) setup
+	$(SAM) validate --lint --region us-east-1
+	$(BIN)/cfn-lint template.yaml
 
 data: setup
 	$(SENTIMENT) data --output $(DATA) $(DATA_OPTIONS)
@@ -35,9 +58,9 @@ train: data
 evaluate: data
 	$(SENTIMENT) evaluate --model $(MODEL) --data $(DATA)
 
-# Until the local stack (API + website) lands, `make run` serves the shipped model on 127.0.0.1:8080.
+# The local stack: model server on 127.0.0.1:8080, website + API on http://127.0.0.1:3000.
 run: setup
-	$(SENTIMENT) serve --model-dir $(MODEL) --port 8080
+	$(SENTIMENT) up --model-dir $(MODEL)
 
 lint: setup
 	$(BIN)/ruff check .
@@ -46,8 +69,8 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-test: lint typecheck
-	$(BIN)/python -m pytest
+test: lint typecheck $(SAM)
+	SAM_CLI=$(SAM) $(BIN)/python -m pytest
 
 bench-preprocess: setup
 	$(SENTIMENT) bench-preprocess --output benchmarks
@@ -61,4 +84,4 @@ bench-serving: setup
 bench: bench-preprocess bench-serving bench-model
 
 clean:
-	rm -rf $(VENV) .cache data runs .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .tools .aws-sam .cache data runs .pytest_cache .ruff_cache .mypy_cache

@@ -183,6 +183,30 @@ def _run_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_up(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("up", help="run the local stack: model server, API (template.yaml's handler) and website")
+    p.add_argument("--host", default="127.0.0.1", help="interface for both servers (default: loopback)")
+    p.add_argument("--port", type=_port, default=3000, help="website and API (default: 3000)")
+    p.add_argument("--model-port", type=_port, default=8080, help="model server (default: 8080)")
+    p.add_argument("--model-dir", default="model/artifact", help="artifact folder (default: model/artifact)")
+    p.add_argument("--endpoint-url", help="use this running model server instead of starting one")
+    p.add_argument("--concurrency", type=_positive_int, default=4, help="handler instances (default: 4)")
+    p.add_argument("--model-workers", type=int, default=0, help="model server processes (0: one per core)")
+    p.set_defaults(run=_run_up)
+
+
+def _run_up(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .local.stack import StackOptions, run_stack
+
+    options = StackOptions(host=args.host, port=args.port, model_port=args.model_port,
+                           model_dir=Path(args.model_dir).resolve(), endpoint_url=args.endpoint_url,
+                           concurrency=args.concurrency, model_workers=args.model_workers)  # fmt: skip
+    run_stack(options)
+    return 0
+
+
 def _port(text: str) -> int:
     value = _positive_int(text)
     if value > 65535:
@@ -247,6 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
         _add_train,
         _add_evaluate,
         _add_serve,
+        _add_up,
         _add_batch,
         _add_bench,
         _add_bench_serving,
@@ -261,6 +286,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s"
     )
+    if not args.verbose:
+        logging.getLogger("botocore").setLevel(logging.WARNING)
     try:
         result: int = args.run(args)
         return result

@@ -18,6 +18,10 @@ CONTAINER_MODEL_DIR = "/opt/ml/model"
 ENV_TORCH_THREADS = "SENTIMENT_TORCH_THREADS"  # torch threads per server worker (default 1)
 ENV_SERVER_WORKERS = "SENTIMENT_SERVER_WORKERS"  # worker processes (default: one per core)
 ENV_VARIANT_NAME = "SENTIMENT_VARIANT_NAME"  # production variant reported on the runtime path
+# The prediction API (Lambda function; set by template.yaml, or by the local stack).
+ENV_ENDPOINT_NAME = "ENDPOINT_NAME"  # the SageMaker endpoint to invoke
+ENV_ALLOWED_ORIGIN = "ALLOWED_ORIGIN"  # the one browser origin allowed to call the API (CORS)
+ENV_SERVED_MODEL_DIR = "SENTIMENT_SERVED_MODEL_DIR"  # word_dict.json + config.json of the served model
 
 # The official dataset (Maas et al., ACL 2011) and the archives of it we know to be faithful.
 IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
@@ -46,6 +50,12 @@ def cache_dir() -> Path:
     """Where downloads, extracted archives and token caches live."""
     configured = os.environ.get(ENV_CACHE_DIR)
     return Path(configured).expanduser() if configured else PROJECT_ROOT / ".cache"
+
+
+def served_model_dir() -> Path:
+    """The served model's word dictionary and settings: in the Lambda layer, beside this package."""
+    configured = os.environ.get(ENV_SERVED_MODEL_DIR)
+    return Path(configured) if configured else Path(__file__).resolve().parent / "served"
 
 
 def archive_candidates() -> list[Path]:

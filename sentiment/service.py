@@ -12,21 +12,53 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from .errors import HttpError
+from .errors import ConfigError, HttpError
 from .preprocess import Token, tokenize
 from .vocab import WordDict
 
 MAX_REVIEW_BYTES = 20_000
 MAX_BATCH_REVIEWS = 100
 MAX_BODY_BYTES = 1_000_000
+LIMITS = {
+    "max_review_bytes": MAX_REVIEW_BYTES,
+    "max_batch_reviews": MAX_BATCH_REVIEWS,
+    "max_body_bytes": MAX_BODY_BYTES,
+}
 JSON = "application/json"
 TEXT = "text/plain"
 
 
 class ServiceError(HttpError):
     """A request the public prediction API refuses."""
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    """What the API needs of the served model: its word dictionary and how many words it reads.
+
+    The layer carries the model artifact's own `word_dict.json` and `config.json` (copied at build
+    time), so the ids the Lambda sends are the ones the model was trained with.
+    """
+
+    word_dict: WordDict
+    sequence_length: int
+
+    @classmethod
+    def load(cls, folder: str | Path) -> ServedModel:
+        folder = Path(folder)
+        try:
+            settings = json.loads((folder / "config.json").read_text(encoding="utf-8"))["preprocessing"]
+            length = int(settings["sequence_length"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            problem = f"{folder / 'config.json'} does not hold the model's preprocessing settings: {exc}"
+            raise ConfigError(problem) from exc
+        word_dict = WordDict.load(folder / "word_dict.json")
+        if settings.get("vocab_sha256") not in (None, word_dict.sha256):
+            raise ConfigError(f"{folder}: word_dict.json is not the dictionary config.json names")
+        return cls(word_dict, length)
 
 
 @dataclass(frozen=True)

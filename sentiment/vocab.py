@@ -14,12 +14,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import NamedTuple
-
-import numpy as np
+from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import ConfigError, DataError
 from .preprocess import PREPROCESSOR_VERSION
+
+if TYPE_CHECKING:  # numpy is imported where arrays are made, so the Lambda layer needs no numpy
+    import numpy as np
 
 PAD_ID = 0
 UNKNOWN_ID = 1
@@ -72,6 +73,8 @@ class WordDict:
         """Ids of the first `length` stems, right-padded with PAD_ID to exactly `length`."""
         if length < 1:
             raise ConfigError(f"sequence length must be at least 1, got {length}")
+        import numpy as np
+
         kept = self.ids(stems[:length])
         out = np.zeros(length, dtype=np.int32)
         out[: len(kept)] = kept
@@ -87,6 +90,8 @@ class WordDict:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Encode many reviews at once: an (n, length) id matrix and the n true lengths
         (`for_model`: empty reviews become one UNKNOWN_ID, as in `model_ids`)."""
+        import numpy as np
+
         matrix = np.zeros((len(docs), length), dtype=np.int32)
         lengths = np.zeros(len(docs), dtype=np.int32)
         for row, stems in enumerate(docs):

@@ -1,0 +1,79 @@
+"""The prediction API's Lambda handler: POST /predict and GET /health (thin; the logic is sentiment.service).
+
+The preprocessing layer carries the `sentiment` package's torch-free modules and the served
+model's word dictionary; this file only wires them to API Gateway with Powertools.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from sentiment import config, service
+from sentiment.endpoint_client import EndpointClient
+from sentiment.errors import HttpError
+
+logger = Logger()
+metrics = Metrics()
+# Loaded once per container, reused by every request it serves.
+MODEL = service.ServedModel.load(config.served_model_dir())
+ENDPOINT = EndpointClient(os.environ[config.ENV_ENDPOINT_NAME])
+CORS = CORSConfig(allow_origin=os.environ[config.ENV_ALLOWED_ORIGIN], allow_headers=["Content-Type"], max_age=600)
+app = APIGatewayRestResolver(cors=CORS)
+
+
+@app.post("/predict")
+def predict() -> dict[str, Any]:
+    event = app.current_event
+    body = base64.b64decode(event.body or "") if event.is_base64_encoded else event.body
+    reviews = service.parse_request(body, event.headers.get("content-type"))
+    answer = service.predict(reviews, MODEL.word_dict, MODEL.sequence_length, ENDPOINT.invoke)
+    metrics.add_metric(name="ReviewsScored", unit=MetricUnit.Count, value=len(reviews.texts))
+    return answer
+
+
+@app.get("/health")
+def health() -> dict[str, Any]:
+    return {
+        "status": "ok",
+        "endpoint": ENDPOINT.endpoint_name,
+        "vocab_sha256": MODEL.word_dict.sha256,
+        "sequence_length": MODEL.sequence_length,
+        "limits": service.LIMITS,
+    }
+
+
+@app.exception_handler(HttpError)
+def refused(error: HttpError) -> Response[str]:
+    logger.info("request refused", extra={"status": error.status, "code": error.code})
+    metrics.add_metric(name=f"Status{error.status}", unit=MetricUnit.Count, value=1)
+    return Response(error.status, "application/json", json.dumps(error.to_json()))
+
+
+@app.not_found
+def not_found(_: NotFoundError) -> Response[str]:
+    event = app.current_event
+    message = f"no route for {event.http_method} {event.path}; the API has POST /predict and GET /health"
+    return Response(404, "application/json", json.dumps(HttpError(404, "not_found", message).to_json()))
+
+
+@app.exception_handler(Exception)
+def failed(_: Exception) -> Response[str]:
+    logger.exception("unexpected failure")
+    body = json.dumps(HttpError(500, "internal_error", "something went wrong on our side; try again").to_json())
+    return Response(500, "application/json", body)
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    metrics.add_metric(name="Requests", unit=MetricUnit.Count, value=1)
+    return app.resolve(event, context)

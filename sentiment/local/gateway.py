@@ -1,0 +1,160 @@
+"""The API Gateway stand-in: REST proxy events to the template's functions, and the website.
+
+Requests for a route of template.yaml become API Gateway REST proxy events (payload 1.0) and go
+to the function's real handler; the proxy result goes back as the HTTP response. A route the
+API lacks gets the template's own MISSING_AUTHENTICATION_TOKEN gateway response. Other GET
+requests are served from static/, with `config.js` written from the stack's API URL.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import mimetypes
+import time
+import uuid
+from collections.abc import Iterable
+from email.utils import formatdate
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from .lambda_runtime import FunctionPool
+from .template import Api, GatewayResponse
+
+MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's request payload limit
+STAGE = "local"
+_TEXT_TYPES = ("text/", "application/json", "application/javascript", "application/xml")
+StartResponse = Any
+
+
+def proxy_event(
+    method: str, path: str, headers: dict[str, str], body: bytes | None, query: str = "", source_ip: str = "127.0.0.1"
+) -> dict[str, Any]:
+    """An API Gateway REST proxy event (payload format 1.0), as the Lambda receives it."""
+    text: str | None = None
+    encoded = False
+    if body:
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            text, encoded = base64.b64encode(body).decode("ascii"), True
+    multi_query = parse_qs(query, keep_blank_values=True) if query else {}
+    now = time.time()
+    return {
+        "resource": path,
+        "path": path,
+        "httpMethod": method,
+        "headers": dict(headers) or None,
+        "multiValueHeaders": {name: [value] for name, value in headers.items()} or None,
+        "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
+        "multiValueQueryStringParameters": multi_query or None,
+        "pathParameters": None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": path,
+            "httpMethod": method,
+            "path": f"/{STAGE}{path}",
+            "stage": STAGE,
+            "protocol": "HTTP/1.1",
+            "requestId": str(uuid.uuid4()),
+            "requestTime": formatdate(now, usegmt=True),
+            "requestTimeEpoch": int(now * 1000),
+            "accountId": "000000000000",
+            "apiId": "local",
+            "identity": {"sourceIp": source_ip, "userAgent": headers.get("User-Agent")},
+        },
+        "body": text,
+        "isBase64Encoded": encoded,
+    }
+
+
+def _headers_of(environ: dict[str, Any]) -> dict[str, str]:
+    headers = {key[5:].replace("_", "-").title(): value for key, value in environ.items() if key.startswith("HTTP_")}
+    for key, name in (("CONTENT_TYPE", "Content-Type"), ("CONTENT_LENGTH", "Content-Length")):
+        if environ.get(key):
+            headers[name] = environ[key]
+    return headers
+
+
+class Gateway:
+    """WSGI app: the API routes of template.yaml, then the website in `static_dir`."""
+
+    def __init__(self, api: Api, pools: dict[str, FunctionPool], static_dir: Path, config_js: str) -> None:
+        self.api, self.pools = api, pools
+        self.static_dir = static_dir.resolve()
+        self.config_js = config_js.encode()
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        method, path = environ["REQUEST_METHOD"].upper(), environ.get("PATH_INFO") or "/"
+        spec = self.api.routes.get((method, path))
+        if spec is not None:
+            return self._invoke(spec.name, method, path, environ, start_response)
+        if method in ("GET", "HEAD") and path not in self.api.paths():
+            found = self._static(path)
+            if found is not None:
+                body, content_type = found
+                return _reply(start_response, 200, body if method == "GET" else b"", {"Content-Type": content_type})
+        return self._gateway_error(start_response, "MISSING_AUTHENTICATION_TOKEN", 404)
+
+    def _invoke(self, function: str, method: str, path: str, environ: dict[str, Any],
+                start_response: StartResponse) -> Iterable[bytes]:  # fmt: skip
+        try:
+            size = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            size = -1
+        if size < 0:
+            return self._gateway_error(start_response, "DEFAULT_4XX", 400, "invalid Content-Length")
+        if size > MAX_PAYLOAD_BYTES:
+            return self._gateway_error(start_response, "REQUEST_TOO_LARGE", 413)
+        body = environ["wsgi.input"].read(size) if size else b""
+        event = proxy_event(method, path, _headers_of(environ), body, environ.get("QUERY_STRING", ""),
+                            environ.get("REMOTE_ADDR", "127.0.0.1"))  # fmt: skip
+        try:
+            result = self.pools[function].invoke(event)
+            status = int(result["statusCode"])
+            raw = result.get("body") or ""
+            payload = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode("utf-8")
+        except Exception:  # what API Gateway answers when the function crashes or returns nonsense
+            return self._gateway_error(start_response, "DEFAULT_5XX", 502, "Internal server error")
+        headers = {name: ", ".join(values) for name, values in (result.get("multiValueHeaders") or {}).items()}
+        headers.update(result.get("headers") or {})
+        return _reply(start_response, status, payload, headers)
+
+    def _gateway_error(self, start_response: StartResponse, kind: str, status: int,
+                       message: str = "") -> Iterable[bytes]:  # fmt: skip
+        """The template's gateway response of this kind (with $context.error.messageString filled in)."""
+        response = self.api.gateway_responses.get(kind) or GatewayResponse(status, "")
+        body = response.body.replace("$context.error.messageString", json.dumps(message or kind.lower()))
+        if not body:
+            body = json.dumps({"error": {"code": kind.lower(), "message": message or kind.lower()}})
+        return _reply(start_response, response.status, body.encode(), {"Content-Type": "application/json"})
+
+    def _static(self, path: str) -> tuple[bytes, str] | None:
+        if path == "/config.js":
+            return self.config_js, "application/javascript; charset=utf-8"
+        relative = "index.html" if path.endswith("/") else path.lstrip("/")
+        target = (self.static_dir / relative).resolve()
+        if not target.is_relative_to(self.static_dir) or not target.is_file():
+            return None
+        content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if content_type.startswith(_TEXT_TYPES):
+            content_type += "; charset=utf-8"
+        return target.read_bytes(), content_type
+
+
+def _reply(start_response: StartResponse, status: int, body: bytes, headers: dict[str, str]) -> list[bytes]:
+    try:
+        reason = HTTPStatus(status).phrase
+    except ValueError:
+        reason = "Unknown"
+    headers = {k: v for k, v in headers.items() if k.lower() not in ("content-length", "connection")}
+    headers.setdefault("Cache-Control", "no-store")
+    start_response(f"{status} {reason}", [*headers.items(), ("Content-Length", str(len(body)))])
+    return [body]
+
+
+def config_js(api_url: str) -> str:
+    """The website's configuration (the same file `make deploy` writes from the stack outputs)."""
+    return f"window.SENTIMENT_CONFIG = {json.dumps({'apiUrl': api_url.rstrip('/')}, indent=2)};\n"

@@ -1,0 +1,83 @@
+"""Run a template's Lambda handler in this process, as Lambda would: loaded once per instance,
+one event at a time per instance, a context object, a pool of instances for concurrency."""
+
+from __future__ import annotations
+
+import importlib.util
+import queue
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from ..errors import ConfigError
+from .template import FunctionSpec
+
+Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+@dataclass
+class LambdaContext:
+    """The attributes of Lambda's context object that handlers and Powertools read."""
+
+    function_name: str
+    memory_limit_in_mb: int
+    timeout_s: float
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    function_version: str = "$LATEST"
+    log_group_name: str = "local"
+    log_stream_name: str = "local"
+    _deadline: float = field(default=0.0, repr=False)
+
+    def __post_init__(self) -> None:
+        self._deadline = time.monotonic() + self.timeout_s
+        self.invoked_function_arn = f"arn:aws:lambda:local:000000000000:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def load_handler(spec: FunctionSpec, instance: int) -> Handler:
+    """Import the function's module afresh (its own module-level state, like a new container)."""
+    path = spec.code_dir / f"{spec.module.replace('.', '/')}.py"
+    name = f"_lambda_{spec.name}_{instance}"
+    module_spec = importlib.util.spec_from_file_location(name, path)
+    if module_spec is None or module_spec.loader is None:
+        raise ConfigError(f"cannot load the handler module {path}")
+    module: ModuleType = importlib.util.module_from_spec(module_spec)
+    sys.path.insert(0, str(spec.code_dir))  # as Lambda puts the function's folder on the path
+    try:
+        module_spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(spec.code_dir))
+    handler = getattr(module, spec.handler, None)
+    if not callable(handler):
+        raise ConfigError(f"{path} has no handler function {spec.handler}")
+    return handler  # type: ignore[no-any-return]
+
+
+class FunctionPool:
+    """`concurrency` loaded instances of one function; each serves one event at a time."""
+
+    def __init__(self, spec: FunctionSpec, concurrency: int) -> None:
+        self.spec = spec
+        self._idle: queue.Queue[Handler] = queue.Queue()
+        for instance in range(concurrency):
+            self._idle.put(load_handler(spec, instance))
+
+    @contextmanager
+    def _instance(self) -> Iterator[Handler]:
+        handler = self._idle.get()
+        try:
+            yield handler
+        finally:
+            self._idle.put(handler)
+
+    def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
+        context = LambdaContext(self.spec.name, self.spec.memory_mb, self.spec.timeout)
+        with self._instance() as handler:
+            return handler(event, context)

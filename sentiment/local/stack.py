@@ -1,0 +1,152 @@
+"""`sentiment up`: the model server and the API Gateway stand-in with the website, on loopback.
+
+The model server is the real one (a child process on --model-port). The Lambda handler is the
+real one, from template.yaml's CodeUri, reaching the model server through boto3's SageMaker
+runtime client (AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME), as it reaches SageMaker on AWS.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+from .. import config
+from ..endpoint.serve import port_is_free
+from ..errors import ConfigError
+from .gateway import Gateway, config_js
+from .lambda_runtime import FunctionPool
+from .template import read_api
+from .wsgi import ThreadingWSGIServer, make_threaded_server
+
+log = logging.getLogger(__name__)
+LOCAL_ENDPOINT_NAME = "sentiment-local"
+
+
+@dataclass(frozen=True)
+class StackOptions:
+    host: str = "127.0.0.1"
+    port: int = 3000
+    model_port: int = 8080
+    model_dir: Path = config.PROJECT_ROOT / "model" / "artifact"
+    template: Path = config.PROJECT_ROOT / "template.yaml"
+    static_dir: Path = config.PROJECT_ROOT / "static"
+    concurrency: int = 4  # handler instances, like Lambda's concurrent executions
+    endpoint_url: str | None = None  # an already running model server: do not start one
+    model_workers: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+
+def lambda_environment(options: StackOptions, endpoint_url: str) -> dict[str, str]:
+    """What the template's parameters resolve to locally, plus boto3 pointed at the local endpoint."""
+    return {
+        config.ENV_ENDPOINT_NAME: LOCAL_ENDPOINT_NAME,
+        config.ENV_ALLOWED_ORIGIN: options.url,
+        config.ENV_SERVED_MODEL_DIR: str(options.model_dir),
+        "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": endpoint_url,
+        # Local only: requests are signed, never sent to AWS.
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+        "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED", "true"),
+        "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+    }
+
+
+def build_gateway(options: StackOptions, endpoint_url: str) -> Gateway:
+    """Load the template's functions with the local environment; the website's config points here."""
+    api = read_api(options.template)
+    local = lambda_environment(options, endpoint_url)
+    for spec in {spec.name: spec for spec in api.routes.values()}.values():
+        for name, value in spec.environment.items():
+            if name in local:
+                continue
+            if not isinstance(value, str):
+                raise ConfigError(f"{spec.name}: the local stack cannot resolve {name} ({value!r})")
+            local[name] = value
+    os.environ.update(local)
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.pop("AWS_SESSION_TOKEN", None)
+    specs = {spec.name: spec for spec in api.routes.values()}
+    pools = {name: FunctionPool(spec, options.concurrency) for name, spec in specs.items()}
+    return Gateway(api, pools, options.static_dir, config_js(options.url))
+
+
+def _check_port(host: str, port: int, what: str, option: str) -> None:
+    if not port_is_free(host, port):
+        raise ConfigError(f"port {port} on {host} is already in use ({what}): stop what runs there or pass {option}")
+
+
+def _wait_for_ping(url: str, process: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ConfigError(f"the model server exited with status {process.returncode}; see its message above")
+        try:
+            with urllib.request.urlopen(f"{url}/ping", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise ConfigError(f"the model server did not answer {url}/ping within {timeout:.0f} s")
+
+
+def start_model_server(options: StackOptions) -> subprocess.Popen[bytes]:
+    command = [sys.executable, "-m", "sentiment.cli", "serve", "--model-dir", str(options.model_dir),
+               "--host", options.host, "--port", str(options.model_port)]  # fmt: skip
+    if options.model_workers:
+        command += ["--workers", str(options.model_workers)]
+    return subprocess.Popen(command, start_new_session=True)
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def run_stack(options: StackOptions) -> None:
+    """Start everything, print the URL, serve until Ctrl-C or SIGTERM, then stop everything."""
+    _check_port(options.host, options.port, "the website and API", "--port")
+    model_server: subprocess.Popen[bytes] | None = None
+    endpoint_url = options.endpoint_url
+    if endpoint_url is None:
+        _check_port(options.host, options.model_port, "the model server", "--model-port")
+        endpoint_url = f"http://{options.host}:{options.model_port}"
+    server: ThreadingWSGIServer | None = None
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        if options.endpoint_url is None:
+            model_server = start_model_server(options)
+            _wait_for_ping(endpoint_url, model_server)
+        gateway = build_gateway(options, endpoint_url)
+        server = make_threaded_server(options.host, options.port, gateway)
+        print(f"model endpoint  {endpoint_url}  (SageMaker container contract)", flush=True)
+        print(f"API             {options.url}/predict  ·  {options.url}/health", flush=True)
+        print(f"website         {options.url}/", flush=True)
+        print("Ctrl-C stops everything.", flush=True)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        print("\nstopping the local stack", flush=True)
+    finally:
+        if server is not None:
+            server.server_close()
+        if model_server is not None:
+            stop(model_server)

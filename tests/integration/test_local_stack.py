@@ -1,0 +1,106 @@
+"""The local stack over real HTTP: `sentiment up` (model server + API Gateway stand-in + website)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from sentiment.endpoint.serve import port_is_free
+from tests.processes import free_port, running, sentiment_command
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[str]:
+    port, model_port = free_port(), free_port()
+    command = sentiment_command("up", "--port", str(port), "--model-port", str(model_port), "--model-workers", "1")
+    with running(command, f"http://127.0.0.1:{port}/health"):
+        yield f"http://127.0.0.1:{port}"
+
+
+def call(url: str, method: str = "GET", body: bytes | None = None,
+         headers: dict[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:  # fmt: skip
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
+
+
+def post_json(url: str, payload: Any) -> tuple[int, dict[str, Any]]:
+    status, _, body = call(url, "POST", json.dumps(payload).encode(), {"Content-Type": "application/json"})
+    return status, json.loads(body)
+
+
+def test_single_review(stack: str) -> None:
+    status, body = post_json(f"{stack}/predict", {"review": "A wonderful, moving film with superb acting."})
+    assert status == 200 and body["label"] == "POSITIVE"
+    assert body["explanation"][0] == {**body["explanation"][0], "word": "wonderful", "start": 2, "end": 11}
+
+
+def test_batch_with_one_bad_item(stack: str) -> None:
+    status, body = post_json(f"{stack}/predict", {"reviews": ["Dull, boring and far too long.", 42, "Loved it!"]})
+    assert status == 200
+    assert [(r["index"], r["label"]) for r in body["results"]] == [(0, "NEGATIVE"), (2, "POSITIVE")]
+    assert [(e["index"], e["code"]) for e in body["errors"]] == [(1, "not_a_string")]
+
+
+def test_plain_text(stack: str) -> None:
+    status, _, body = call(f"{stack}/predict", "POST", b"Awful. A waste of time.", {"Content-Type": "text/plain"})
+    assert status == 200 and json.loads(body)["label"] == "NEGATIVE"
+
+
+def test_preflight_from_the_allowed_origin_and_from_another(stack: str) -> None:
+    asking = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+    status, headers, _ = call(f"{stack}/predict", "OPTIONS", headers={"Origin": stack, **asking})
+    assert status == 204 and headers["access-control-allow-origin"] == stack
+    status, headers, _ = call(f"{stack}/predict", "OPTIONS", headers={"Origin": "https://evil.example", **asking})
+    assert "access-control-allow-origin" not in headers
+    _, headers, _ = call(f"{stack}/health", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in headers
+
+
+def test_unknown_route_and_method_are_json_404s(stack: str) -> None:
+    for method, path in (("GET", "/nope/deeper"), ("DELETE", "/predict"), ("GET", "/predict")):
+        status, headers, body = call(f"{stack}{path}", method)
+        assert status == 404 and headers["content-type"] == "application/json"
+        assert json.loads(body)["error"]["code"] == "not_found"
+
+
+def test_oversized_body_is_413(stack: str) -> None:
+    status, body = post_json(f"{stack}/predict", {"reviews": ["x" * 15_000] * 90})
+    assert status == 413 and body["error"]["code"] == "body_too_large"
+
+
+def test_website_and_generated_config(stack: str) -> None:
+    status, headers, body = call(f"{stack}/")
+    assert status == 200 and headers["content-type"].startswith("text/html") and b"config.js" in body
+    status, _, body = call(f"{stack}/config.js")
+    assert status == 200 and f'"apiUrl": "{stack}"'.encode() in body
+    assert call(f"{stack}/../pyproject.toml")[0] == 404
+
+
+def test_a_busy_port_gets_a_clear_message(stack: str) -> None:
+    port = stack.rsplit(":", 1)[1]
+    done = subprocess.run(sentiment_command("up", "--port", port), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert f"port {port} on 127.0.0.1 is already in use" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_ctrl_c_stops_everything() -> None:
+    port, model_port = free_port(), free_port()
+    command = sentiment_command("up", "--port", str(port), "--model-port", str(model_port), "--model-workers", "1")
+    with running(command, f"http://127.0.0.1:{port}/health") as process:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+    assert port_is_free("127.0.0.1", port) and port_is_free("127.0.0.1", model_port)  # nothing left listening
