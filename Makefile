@@ -13,9 +13,10 @@ MODEL := model/artifact
 SAM_VERSION := 1.170.0
 SAM_VENV := .tools/sam
 SAM := $(SAM_VENV)/bin/sam
+SAM_STAMP := $(SAM_VENV)/.installed-$(SAM_VERSION)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: setup sam sam-build validate run data data-classic train evaluate test lint typecheck bench bench-preprocess bench-serving bench-model clean
+.PHONY: setup sam browser sam-build validate run data data-classic train evaluate test lint typecheck bench bench-preprocess bench-serving bench-model clean
 
 setup: $(INSTALLED)
 
@@ -27,20 +28,29 @@ $(INSTALLED): pyproject.toml
 	touch $@
 
 # The pinned SAM CLI (re-installed when the pin changes).
-sam: $(SAM)
+sam: $(SAM_STAMP)
 
-$(SAM): Makefile
+$(SAM_STAMP):
+	rm -rf $(SAM_VENV)
 	$(PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
 	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==$(SAM_VERSION)
 	touch $@
 
+# Chromium for the browser tests comes from Debian (Playwright cannot download browsers offline).
+CHROMIUM := /usr/bin/chromium
+browser: $(CHROMIUM)
+
+$(CHROMIUM):
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium
+
 # `sam build`: the function with its requirements, and the layer from functions/layer/Makefile.
-sam-build: $(SAM)
+sam-build: $(SAM_STAMP)
 	$(SAM) build
 	@du -sh .aws-sam/build/PreprocessLayer .aws-sam/build/PredictFunction
 
-validate: $(SAM) setup
+validate: $(SAM_STAMP) setup
 	$(SAM) validate --lint --region us-east-1
 	$(BIN)/cfn-lint template.yaml
 
@@ -69,7 +79,7 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-test: lint typecheck $(SAM)
+test: lint typecheck $(SAM_STAMP) $(CHROMIUM)
 	SAM_CLI=$(SAM) $(BIN)/python -m pytest
 
 bench-preprocess: setup
