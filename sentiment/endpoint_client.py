@@ -9,6 +9,7 @@ failure becomes a ServiceError with the status the public API documents: 429 thr
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import boto3
@@ -21,6 +22,8 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
+from . import config
+from .errors import ConfigError
 from .service import JSON, ServiceError
 
 CONNECT_TIMEOUT_S = 2.0
@@ -43,6 +46,30 @@ class EndpointClient:
                 read_timeout=read_timeout,
                 retries={"mode": "standard", "max_attempts": max_attempts},
             ),
+        )
+
+    @classmethod
+    def from_environment(cls) -> EndpointClient:
+        """The endpoint and timeouts the function's environment names (see config.ENV_ENDPOINT_*)."""
+
+        def number(name: str, default: float) -> float:
+            text = os.environ.get(name)
+            try:
+                value = float(text) if text else default
+            except ValueError:
+                raise ConfigError(f"{name} must be a number of seconds, not {text!r}") from None
+            if value <= 0:
+                raise ConfigError(f"{name} must be above 0, not {text!r}")
+            return value
+
+        name = os.environ.get(config.ENV_ENDPOINT_NAME)
+        if not name:
+            raise ConfigError(f"{config.ENV_ENDPOINT_NAME} is not set: the function does not know its endpoint")
+        return cls(
+            name,
+            connect_timeout=number(config.ENV_ENDPOINT_CONNECT_TIMEOUT, CONNECT_TIMEOUT_S),
+            read_timeout=number(config.ENV_ENDPOINT_READ_TIMEOUT, READ_TIMEOUT_S),
+            max_attempts=int(number(config.ENV_ENDPOINT_MAX_ATTEMPTS, MAX_ATTEMPTS)),
         )
 
     def invoke(self, body: bytes) -> dict[str, Any]:

@@ -42,6 +42,8 @@ def _load_stopwords() -> frozenset[str]:
 STOPWORDS = _load_stopwords()
 
 _WORD = re.compile(r"[^\W_]+")  # runs of letters or digits (any script)
+# A lone surrogate (JSON "\ud800" decodes to one) cannot be encoded; U+FFFD keeps every offset.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _stemmer = PorterStemmer()
 
 
@@ -88,7 +90,7 @@ def _visible_text(review: str) -> Iterator[tuple[str, int]]:
 def tokenize(review: str) -> list[Token]:
     """Tokens of a review: HTML removed, lowercased, stopwords (not negations) dropped, stemmed."""
     tokens: list[Token] = []
-    for text, offset in _visible_text(review):
+    for text, offset in _visible_text(_LONE_SURROGATE.sub("\ufffd", review)):
         for match in _WORD.finditer(text):
             word = match.group().lower()
             if word in STOPWORDS:

@@ -91,6 +91,9 @@ def parse_request(body: str | bytes | None, content_type: str | None) -> Reviews
         raise ServiceError(400, "malformed_json", f"the body is not valid JSON: {exc.msg}") from None
     if not isinstance(data, dict) or ("review" in data) == ("reviews" in data):
         raise ServiceError(400, "malformed_request", 'send an object with "review" (a string) or "reviews" (a list)')
+    unknown = sorted(set(data) - {"review", "reviews"})
+    if unknown:
+        raise ServiceError(400, "unknown_field", f'unknown field {unknown[0]!r}: send only "review" or "reviews"')
     if "review" in data:
         if not isinstance(data["review"], str):
             raise ServiceError(400, "malformed_request", '"review" must be a string')

@@ -25,7 +25,7 @@ logger = Logger()
 metrics = Metrics()
 # Loaded once per container, reused by every request it serves.
 MODEL = service.ServedModel.load(config.served_model_dir())
-ENDPOINT = EndpointClient(os.environ[config.ENV_ENDPOINT_NAME])
+ENDPOINT = EndpointClient.from_environment()
 CORS = CORSConfig(allow_origin=os.environ[config.ENV_ALLOWED_ORIGIN], allow_headers=["Content-Type"], max_age=600)
 app = APIGatewayRestResolver(cors=CORS)
 

@@ -74,6 +74,8 @@ def test_long_reviews_are_flagged_truncated(served: tuple[EndpointClient, WordDi
         ("{oops", "application/json", 400, "malformed_json"),
         ('{"text": "x"}', "application/json", 400, "malformed_request"),
         ('{"review": 5}', "application/json", 400, "malformed_request"),
+        ('{"review": "fine", "rating": 5}', "application/json", 400, "unknown_field"),
+        (b"\xff\xfe", "text/plain", 400, "bad_encoding"),
         ('{"reviews": []}', "application/json", 400, "malformed_request"),
         (json.dumps({"reviews": ["a"] * (MAX_BATCH_REVIEWS + 1)}), "application/json", 413, "too_many_reviews"),
         ('{"review": "   "}', "application/json", 400, "empty_review"),

@@ -76,9 +76,17 @@ def test_unknown_route_and_method_are_json_404s(stack: str) -> None:
         assert json.loads(body)["error"]["code"] == "not_found"
 
 
-def test_oversized_body_is_413(stack: str) -> None:
-    status, body = post_json(f"{stack}/predict", {"reviews": ["x" * 15_000] * 90})
-    assert status == 413 and body["error"]["code"] == "body_too_large"
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [
+        ({"reviews": ["x" * 15_000] * 90}, "body_too_large"),
+        ({"reviews": ["fine"] * 101}, "too_many_reviews"),
+        ({"review": "é" * 10_001}, "review_too_long"),
+    ],
+)
+def test_request_limits_are_413(stack: str, payload: dict[str, Any], code: str) -> None:
+    status, body = post_json(f"{stack}/predict", payload)
+    assert status == 413 and body["error"]["code"] == code
 
 
 def test_website_and_generated_config(stack: str) -> None:

@@ -1,0 +1,103 @@
+"""Property-based tests (hypothesis): any unicode text, through the preprocessor, the encoder and the
+whole prediction path with the real endpoint handlers, gives valid ids or a documented error."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sentiment import service
+from sentiment.endpoint.handlers import input_fn, model_fn, output_fn, predict_fn
+from sentiment.preprocess import tokenize
+from sentiment.vocab import PAD_ID, WordDict
+
+# Every code point class, lone surrogates and controls included, mixed with words the model knows.
+ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=400)
+KNOWN = st.sampled_from(["w2", "w3", "w12", "w15", "great", "not", "<br />", "&amp;", "😀", "\u0000", "\ud800"])
+REVIEW = st.lists(st.one_of(ANY_TEXT, KNOWN), max_size=30).map(" ".join)
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@pytest.fixture(scope="module")
+def model(tiny_model_dir: Path) -> Any:
+    return model_fn(str(tiny_model_dir))
+
+
+@SETTINGS
+@given(REVIEW)
+def test_tokens_point_into_the_review_in_order(review: str) -> None:
+    tokens = tokenize(review)
+    end = 0
+    for token in tokens:
+        assert end <= token.start < token.end <= len(review)
+        assert token.stem and isinstance(token.stem, str)
+        end = token.end
+
+
+@SETTINGS
+@given(REVIEW, st.integers(1, 50))
+def test_encoding_gives_fixed_length_valid_ids(model: Any, review: str, length: int) -> None:
+    word_dict: WordDict = model.word_dict
+    stems = [t.stem for t in tokenize(review)]
+    encoded = word_dict.encode(stems, length)
+    assert encoded.ids.shape == (length,) and 0 <= encoded.length <= length
+    assert all(0 <= i < word_dict.size for i in encoded.ids.tolist())
+    assert all(i == PAD_ID for i in encoded.ids[encoded.length :].tolist())
+    item = service.encode(review, word_dict, length)
+    assert 1 <= len(item.ids) <= length and PAD_ID not in item.ids
+    assert item.truncated == (len(stems) > length)
+
+
+def _endpoint(model: Any) -> Any:
+    """The real endpoint handler chain, in process."""
+
+    def invoke(body: bytes) -> dict[str, Any]:
+        payload, _ = output_fn(predict_fn(input_fn(body, "application/json"), model), "application/json")
+        return json.loads(payload)  # type: ignore[no-any-return]
+
+    return invoke
+
+
+@SETTINGS
+@given(st.one_of(REVIEW, st.lists(st.one_of(REVIEW, st.integers(), st.none()), min_size=1, max_size=5)))
+def test_any_review_is_scored_or_refused_with_a_documented_error(model: Any, reviews: str | list[Any]) -> None:
+    key = "review" if isinstance(reviews, str) else "reviews"
+    body = json.dumps({key: reviews})
+    try:
+        answer = service.predict(service.parse_request(body, "application/json"), model.word_dict,
+                                 model.sequence_length, _endpoint(model))  # fmt: skip
+    except service.ServiceError as refused:
+        assert refused.status in (400, 413) and refused.code in ("empty_review", "review_too_long")
+        return
+    results = [answer] if key == "review" else answer["results"]
+    for result in results:
+        assert 0.0 <= result["score"] <= 1.0 and result["label"] in ("POSITIVE", "NEGATIVE")
+        text = reviews if key == "review" else reviews[result["index"]]
+        assert all(text[w["start"] : w["end"]] == w["word"] for w in result["explanation"])
+    json.dumps(answer)  # the API can always serialise what it returns
+
+
+@SETTINGS
+@given(st.binary(max_size=300), st.sampled_from(["application/json", "text/plain", "text/csv", None]))
+def test_any_body_parses_or_gets_a_4xx(body: bytes, content_type: str | None) -> None:
+    try:
+        service.parse_request(body, content_type)
+    except service.ServiceError as refused:
+        assert 400 <= refused.status < 500
+
+
+def test_megabytes_of_random_unicode(model: Any) -> None:
+    generator = random.Random(7)
+    text = "".join(chr(generator.randrange(0x110000)) for _ in range(1_500_000))  # about 6 MB of UTF-8
+    tokens = tokenize(text)
+    item = service.encode(text, model.word_dict, model.sequence_length)
+    assert len(item.ids) <= model.sequence_length and item.truncated == (len(tokens) > model.sequence_length)
+    with pytest.raises(service.ServiceError) as refused:
+        service.parse_request(json.dumps({"review": text}), "application/json")
+    assert refused.value.status == 413
