@@ -16,7 +16,7 @@ SAM := $(SAM_VENV)/bin/sam
 SAM_STAMP := $(SAM_VENV)/.installed-$(SAM_VERSION)
 export SAM_CLI_TELEMETRY := 0
 
-.PHONY: setup sam browser sam-build validate run data data-classic train evaluate test lint typecheck bench bench-preprocess bench-serving bench-model clean
+.PHONY: bench-stack setup sam browser sam-build validate run data data-classic train evaluate test lint typecheck bench bench-preprocess bench-serving bench-model clean
 
 setup: $(INSTALLED)
 
@@ -37,13 +37,16 @@ $(SAM_STAMP):
 	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==$(SAM_VERSION)
 	touch $@
 
-# Chromium for the browser tests comes from Debian (Playwright cannot download browsers offline).
+# From Debian: Chromium for the browser tests (Playwright cannot download browsers offline) and
+# wrk for the load tests.
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 CHROMIUM := /usr/bin/chromium
+WRK := /usr/bin/wrk
 browser: $(CHROMIUM)
 
-$(CHROMIUM):
-	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq
-	$(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq chromium
+$(CHROMIUM) $(WRK):
+	$(SUDO) apt-get update -qq
+	$(SUDO) apt-get install -y -qq $(notdir $@)
 
 # `sam build`: the function with its requirements, and the layer from functions/layer/Makefile.
 sam-build: $(SAM_STAMP)
@@ -79,7 +82,7 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-test: lint typecheck $(SAM_STAMP) $(CHROMIUM)
+test: lint typecheck $(SAM_STAMP) $(CHROMIUM) $(WRK)
 	SAM_CLI=$(SAM) $(BIN)/python -m pytest
 
 bench-preprocess: setup
@@ -91,7 +94,13 @@ bench-model: setup
 bench-serving: setup
 	$(SENTIMENT) bench-serving --model-dir $(MODEL) --output benchmarks
 
-bench: bench-preprocess bench-serving bench-model
+# End to end: wrk (Debian) against the local stack, 20,000 requests at concurrency 32.
+bench-stack: setup $(WRK)
+	$(SENTIMENT) bench-stack --model-dir $(MODEL) --output benchmarks
+
+# Every benchmark in one run (about 25 minutes on 2 cores), then one summary table.
+bench: bench-preprocess bench-serving bench-stack bench-model
+	$(SENTIMENT) bench-summary --output benchmarks
 
 clean:
 	rm -rf $(VENV) .tools .aws-sam .cache data runs .pytest_cache .ruff_cache .mypy_cache

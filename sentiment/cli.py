@@ -262,6 +262,36 @@ def _run_bench_serving(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_bench_stack(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("bench-stack", help="end-to-end load (wrk) on the local stack vs the classic endpoint")
+    p.add_argument("--model-dir", default="model/artifact")
+    p.add_argument("--archive", help="local aclImdb_v1.tar.gz (default: as for `data`)")
+    p.add_argument("--requests", type=_positive_int, default=20_000)
+    p.add_argument("--concurrency", type=_positive_int, default=32)
+    p.add_argument("--output", default="benchmarks", help="folder for stack.json / stack.md")
+    p.set_defaults(run=_run_bench_stack)
+
+
+def _run_bench_stack(args: argparse.Namespace) -> int:
+    from .bench.stack import run
+
+    print(run(args.model_dir, args.archive, args.output, args.requests, args.concurrency))
+    return 0
+
+
+def _add_bench_summary(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("bench-summary", help="one table from the benchmark records (after the bench-* commands)")
+    p.add_argument("--output", default="benchmarks", help="folder holding the records; gets summary.json / .md")
+    p.set_defaults(run=_run_bench_summary)
+
+
+def _run_bench_summary(args: argparse.Namespace) -> int:
+    from .bench.summary import write_summary
+
+    print(write_summary(args.output))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="sentiment", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -276,6 +306,8 @@ def build_parser() -> argparse.ArgumentParser:
         _add_bench,
         _add_bench_serving,
         _add_bench_model,
+        _add_bench_stack,
+        _add_bench_summary,
     ):
         add(sub)
     return parser
