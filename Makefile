@@ -15,8 +15,24 @@ SAM_VENV := .tools/sam
 SAM := $(SAM_VENV)/bin/sam
 SAM_STAMP := $(SAM_VENV)/.installed-$(SAM_VERSION)
 export SAM_CLI_TELEMETRY := 0
+# The SageMaker Python SDK v3 (ModelTrainer) in its own environment too: it pins mlflow and an older
+# gunicorn. moto rides along for the offline tests of the training-job request.
+SM_SDK_VERSION := 1.27.0
+SM_VENV := .tools/sagemaker
+SM_PYTHON := $(SM_VENV)/bin/python
+SM_STAMP := $(SM_VENV)/.installed-$(SM_SDK_VERSION)
+# AWS settings for the deploy targets (override on the command line: make endpoint IMAGE_URI=...).
+AWS_REGION ?= us-east-1
+STACK_NAME ?= sentiment
+ENDPOINT_NAME ?= sentiment-endpoint
+ENDPOINT_MODE ?= serverless
+BUCKET ?=
+ROLE_ARN ?= $(SAGEMAKER_ROLE_ARN)
+IMAGE_URI ?=
+MODEL_DATA ?= s3://$(BUCKET)/models/shipped/model.tar.gz
+AWS_ARGS := --region $(AWS_REGION)
 
-.PHONY: bench-stack setup sam browser sam-build validate run data data-classic train evaluate test lint typecheck bench bench-preprocess bench-serving bench-model clean
+.PHONY: need-bucket sagemaker-sdk upload-data upload-model train-sagemaker endpoint deploy publish destroy bench-stack setup sam browser sam-build validate run data data-classic train evaluate test lint typecheck bench bench-preprocess bench-serving bench-model clean
 
 setup: $(INSTALLED)
 
@@ -36,6 +52,47 @@ $(SAM_STAMP):
 	$(SAM_VENV)/bin/pip install --quiet --upgrade pip
 	$(SAM_VENV)/bin/pip install --quiet aws-sam-cli==$(SAM_VERSION)
 	touch $@
+
+sagemaker-sdk: $(SM_STAMP)
+
+$(SM_STAMP): pyproject.toml
+	rm -rf $(SM_VENV)
+	$(PYTHON) -m venv $(SM_VENV)
+	$(SM_VENV)/bin/pip install --quiet --upgrade pip
+	$(SM_VENV)/bin/pip install --quiet sagemaker-train==$(SM_SDK_VERSION) "moto[s3]==5.2.5" -e .
+	touch $@
+
+# ---- AWS (see README: Deploy to AWS). Each step prints what it created; `make destroy` undoes them.
+need-bucket:
+	@test -n "$(BUCKET)" || { echo "set BUCKET=your-s3-bucket (in $(AWS_REGION))"; exit 2; }
+
+upload-data: setup need-bucket
+	$(BIN)/python training/upload_data.py --data $(DATA) --s3 s3://$(BUCKET)/imdb $(AWS_ARGS)
+
+upload-model: setup need-bucket
+	$(BIN)/python training/upload_model.py --model-dir $(MODEL) --s3 $(MODEL_DATA) $(AWS_ARGS)
+
+train-sagemaker: $(SM_STAMP) need-bucket
+	$(SM_PYTHON) training/launch_training.py --data s3://$(BUCKET)/imdb --output s3://$(BUCKET)/models \
+		--role-arn "$(ROLE_ARN)" $(AWS_ARGS)
+
+endpoint: setup
+	$(BIN)/python training/deploy_endpoint.py --endpoint-name $(ENDPOINT_NAME) --image-uri "$(IMAGE_URI)" \
+		--model-data $(MODEL_DATA) --mode $(ENDPOINT_MODE) --role-arn "$(ROLE_ARN)" $(AWS_ARGS)
+
+# The API and website: sam build + sam deploy, then the website with config.js from the stack outputs.
+deploy: $(SAM_STAMP) setup
+	$(SAM) build
+	$(SAM) deploy --stack-name $(STACK_NAME) $(AWS_ARGS) --no-confirm-changeset --no-fail-on-empty-changeset \
+		--parameter-overrides EndpointName=$(ENDPOINT_NAME)
+	$(MAKE) publish
+
+publish: setup
+	$(BIN)/python training/publish_website.py --stack-name $(STACK_NAME) $(AWS_ARGS)
+
+# Stop the bill: the endpoint (with its config, models, autoscaling) and the stack.
+destroy: setup
+	$(BIN)/python training/destroy.py --endpoint-name $(ENDPOINT_NAME) --stack-name $(STACK_NAME) $(AWS_ARGS)
 
 # From Debian: Chromium for the browser tests (Playwright cannot download browsers offline) and
 # wrk for the load tests.
@@ -82,7 +139,7 @@ lint: setup
 typecheck: setup
 	$(BIN)/mypy
 
-test: lint typecheck $(SAM_STAMP) $(CHROMIUM) $(WRK)
+test: lint typecheck $(SAM_STAMP) $(SM_STAMP) $(CHROMIUM) $(WRK)
 	SAM_CLI=$(SAM) $(BIN)/python -m pytest
 
 bench-preprocess: setup

@@ -1,0 +1,62 @@
+"""Put training files and model artifacts in S3: the data folder as prepared, and model.tar.gz."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from collections.abc import Callable
+from pathlib import Path
+
+import boto3
+from tqdm import tqdm
+
+from ..storage import split_s3
+from .session import AwsError, aws_errors
+
+Say = Callable[[str], None]
+DATA_FILES = ("train.csv", "validation.csv", "test.csv", "word_dict.json", "manifest.json", "embeddings.npy")
+MODEL_FILES = ("model.pt", "config.json", "word_dict.json", "metrics.json")
+
+
+def upload_data(data_dir: Path, s3_prefix: str, aws: boto3.Session, say: Say = print) -> list[str]:
+    """Upload the files `sentiment data` prepared (what the training job's channels read)."""
+    if not s3_prefix.startswith("s3://"):
+        raise AwsError(f"{s3_prefix!r}: expected s3://bucket/prefix")
+    present = [data_dir / name for name in DATA_FILES if (data_dir / name).is_file()]
+    if not any(p.name == "train.csv" for p in present):
+        raise AwsError(f"{data_dir} has no train.csv: run `make data` (or `sentiment data --output {data_dir}`)")
+    bucket, prefix = split_s3(s3_prefix.rstrip("/") + "/")
+    s3 = aws.client("s3")
+    uris = []
+    for path in tqdm(present, desc="uploading training files", unit="file"):
+        key = f"{prefix}{path.name}"
+        with aws_errors(f"uploading {path.name} to s3://{bucket}/{key}"):
+            s3.upload_file(str(path), bucket, key)
+        uris.append(f"s3://{bucket}/{key}")
+    say(f"uploaded {len(uris)} files to s3://{bucket}/{prefix}")
+    return uris
+
+
+def model_tarball(model_dir: Path) -> bytes:
+    """model.tar.gz as SageMaker expects it: the artifact's files at the archive's root."""
+    missing = [name for name in MODEL_FILES[:3] if not (model_dir / name).is_file()]
+    if missing:
+        raise AwsError(f"{model_dir} is not a model artifact (missing {', '.join(missing)})")
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        for name in MODEL_FILES:
+            if (model_dir / name).is_file():
+                tar.add(model_dir / name, arcname=name)
+    return buffer.getvalue()
+
+
+def upload_model(model_dir: Path, s3_uri: str, aws: boto3.Session, say: Say = print) -> str:
+    """Package a local artifact (e.g. the shipped model/artifact) as model.tar.gz in S3."""
+    if not s3_uri.startswith("s3://") or not s3_uri.endswith(".tar.gz"):
+        raise AwsError(f"{s3_uri!r}: expected s3://bucket/path/model.tar.gz")
+    bucket, key = split_s3(s3_uri)
+    body = model_tarball(model_dir)
+    with aws_errors(f"uploading {s3_uri}"):
+        aws.client("s3").put_object(Bucket=bucket, Key=key, Body=body)
+    say(f"uploaded {model_dir} as {s3_uri} ({len(body) / 1e6:.1f} MB)")
+    return s3_uri

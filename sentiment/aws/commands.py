@@ -1,0 +1,178 @@
+"""The AWS commands behind training/*.py and the Makefile: argument parsing and one-line errors.
+
+upload-data  upload-model  train  deploy  publish  destroy
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from ..config import PROJECT_ROOT
+from ..errors import SentimentError
+from .session import session
+
+ROLE_HELP = "SageMaker execution role ARN (default: $SAGEMAKER_ROLE_ARN)"
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--region", help="AWS region (default: your configured one)")
+    parser.add_argument("--profile", help="AWS profile (default: your configured one)")
+
+
+def _upload_data(argv: Sequence[str]) -> None:
+    from .artifacts import upload_data
+
+    p = argparse.ArgumentParser(prog="upload_data.py", description="upload prepared training files to S3")
+    p.add_argument("--data", default="data/default", help="folder from `make data` (default: data/default)")
+    p.add_argument("--s3", required=True, help="s3://bucket/prefix")
+    _common(p)
+    args = p.parse_args(argv)
+    upload_data(Path(args.data), args.s3, session(args.region, args.profile))
+
+
+def _upload_model(argv: Sequence[str]) -> None:
+    from .artifacts import upload_model
+
+    p = argparse.ArgumentParser(prog="upload_model.py", description="package a model artifact as model.tar.gz in S3")
+    p.add_argument("--model-dir", default="model/artifact", help="artifact folder (default: the shipped model)")
+    p.add_argument("--s3", required=True, help="s3://bucket/path/model.tar.gz")
+    _common(p)
+    args = p.parse_args(argv)
+    upload_model(Path(args.model_dir), args.s3, session(args.region, args.profile))
+
+
+def _hyperparameter(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE (e.g. epochs=4), got {text!r}")
+    return name.strip().replace("_", "-"), value.strip()
+
+
+def _train(argv: Sequence[str]) -> None:
+    from .training_job import TrainingSpec, launch
+
+    p = argparse.ArgumentParser(prog="launch_training.py", description="train on SageMaker (SDK v3 ModelTrainer)")
+    p.add_argument("--data", required=True, help="s3:// prefix from upload_data.py")
+    p.add_argument("--output", required=True, help="s3:// prefix for the model artifact")
+    p.add_argument("--role-arn", default=os.environ.get("SAGEMAKER_ROLE_ARN", ""), help=ROLE_HELP)
+    p.add_argument("--instance-type", default="ml.m5.xlarge", help="ml.m5.xlarge (CPU) or e.g. ml.g5.xlarge (GPU)")
+    p.add_argument("--spot", action="store_true", help="managed spot training (cheaper, may wait for capacity)")
+    p.add_argument("--max-runtime", type=int, default=3600, help="seconds before SageMaker stops the job")
+    p.add_argument("--image-uri", help="training image (default: the AWS PyTorch training image)")
+    p.add_argument("--hyperparameter", "-H", type=_hyperparameter, action="append", default=[],
+                   help="NAME=VALUE for `sentiment train` (e.g. -H config=default -H epochs=4)")  # fmt: skip
+    p.add_argument("--no-wait", action="store_true", help="start the job and return")
+    _common(p)
+    args = p.parse_args(argv)
+    hyperparameters = {"config": "default", **dict(args.hyperparameter)}
+    spec = TrainingSpec(args.role_arn, args.data, args.output, args.instance_type, args.spot, args.max_runtime,
+                        hyperparameters, args.image_uri)  # fmt: skip
+    launch(spec, session(args.region, args.profile), wait=not args.no_wait)
+
+
+def _variant(text: str) -> tuple[str, str, float]:
+    """NAME=s3://.../model.tar.gz[@WEIGHT]"""
+    name, sep, rest = text.partition("=")
+    uri, _, weight = rest.partition("@")
+    try:
+        value = float(weight) if weight else 1.0
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"weight {weight!r} is not a number") from None
+    if not sep or not name or not uri or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected NAME=s3://.../model.tar.gz[@WEIGHT], got {text!r}")
+    return name, uri, value
+
+
+def _deploy(argv: Sequence[str]) -> None:
+    from .endpoint import Autoscaling, EndpointSpec, Variant, deploy
+
+    p = argparse.ArgumentParser(prog="deploy_endpoint.py", description="create the SageMaker endpoint")
+    p.add_argument("--endpoint-name", default="sentiment-endpoint")
+    p.add_argument("--image-uri", required=True, help="the model-server image in ECR (model/Dockerfile)")
+    p.add_argument("--role-arn", default=os.environ.get("SAGEMAKER_ROLE_ARN", ""), help=ROLE_HELP)
+    p.add_argument("--model-data", help="s3://.../model.tar.gz (one variant, AllTraffic)")
+    p.add_argument("--variant", type=_variant, action="append", default=[],
+                   help="A/B: NAME=s3://.../model.tar.gz@WEIGHT, twice or more")  # fmt: skip
+    p.add_argument("--mode", choices=("serverless", "realtime"), default="serverless",
+                   help="serverless scales to zero (the cheap default); realtime keeps instances running")  # fmt: skip
+    p.add_argument("--memory-mb", type=int, default=2048, choices=(1024, 2048, 3072, 4096, 5120, 6144))
+    p.add_argument("--max-concurrency", type=int, default=5)
+    p.add_argument("--instance-type", default="ml.m5.large")
+    p.add_argument("--instance-count", type=int, default=1)
+    p.add_argument("--autoscale", metavar="MIN:MAX", help="realtime: target-tracking autoscaling between MIN and MAX")
+    p.add_argument("--invocations-per-instance", type=float, default=200.0, help="autoscaling target per minute")
+    _common(p)
+    args = p.parse_args(argv)
+    if bool(args.model_data) == bool(args.variant):
+        p.error("give --model-data (one model) or --variant twice or more (A/B)")
+    variants = [Variant(n, u, w) for n, u, w in args.variant] or [Variant("AllTraffic", args.model_data)]
+    scaling = None
+    if args.autoscale:
+        low, _, high = args.autoscale.partition(":")
+        if not (low.isdigit() and high.isdigit() and 1 <= int(low) <= int(high)):
+            p.error(f"--autoscale {args.autoscale!r}: expected MIN:MAX such as 1:4")
+        scaling = Autoscaling(int(low), int(high), args.invocations_per_instance)
+    spec = EndpointSpec(
+        args.endpoint_name, args.image_uri, args.role_arn, variants, serverless=args.mode == "serverless",
+        instance_type=args.instance_type, instance_count=args.instance_count, memory_mb=args.memory_mb,
+        max_concurrency=args.max_concurrency, autoscaling=scaling,
+    )  # fmt: skip
+    name = deploy(spec, session(args.region, args.profile))
+    print(f"endpoint {name} is ready. Next: make deploy ENDPOINT_NAME={name}")
+
+
+def _publish(argv: Sequence[str]) -> None:
+    from .website import publish, stack_outputs
+
+    p = argparse.ArgumentParser(prog="publish_website.py", description="upload static/ to the stack's website")
+    p.add_argument("--stack-name", default="sentiment")
+    p.add_argument("--static-dir", default=str(PROJECT_ROOT / "static"))
+    _common(p)
+    args = p.parse_args(argv)
+    aws = session(args.region, args.profile)
+    publish(Path(args.static_dir), stack_outputs(args.stack_name, aws), aws)
+
+
+def _destroy(argv: Sequence[str]) -> None:
+    from .endpoint import destroy
+    from .website import delete_stack
+
+    p = argparse.ArgumentParser(prog="destroy.py", description="delete the endpoint and the stack (stops the bill)")
+    p.add_argument("--endpoint-name", default="sentiment-endpoint")
+    p.add_argument("--stack-name", default="sentiment")
+    p.add_argument("--keep-stack", action="store_true", help="delete only the endpoint and its models")
+    _common(p)
+    args = p.parse_args(argv)
+    aws = session(args.region, args.profile)
+    deleted = destroy(args.endpoint_name, aws)
+    if not args.keep_stack:
+        deleted += delete_stack(args.stack_name, aws)
+    print(f"{len(deleted)} things deleted." if deleted else "nothing was deployed under these names.")
+
+
+COMMANDS: dict[str, Callable[[Sequence[str]], None]] = {
+    "upload-data": _upload_data,
+    "upload-model": _upload_model,
+    "train": _train,
+    "deploy": _deploy,
+    "publish": _publish,
+    "destroy": _destroy,
+}
+
+
+def main(command: str, argv: Sequence[str] | None = None) -> int:
+    """Run one command; our errors (and AWS's, translated) are one line and exit status 2."""
+    try:
+        COMMANDS[command](sys.argv[1:] if argv is None else argv)
+    except SentimentError as exc:
+        print(f"{command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{command}: interrupted (what was started in AWS keeps running; `make destroy` stops it)",
+              file=sys.stderr)  # fmt: skip
+        return 130
+    return 0

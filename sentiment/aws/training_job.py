@@ -1,0 +1,120 @@
+"""Train on SageMaker with the SageMaker Python SDK v3 (ModelTrainer + SourceCode).
+
+The job runs training/train.py, the same entry point as locally, in the AWS PyTorch training image,
+with the sentiment package copied next to it at launch (never kept twice in the repository).
+The SDK lives in its own environment (`make sagemaker-sdk`: it pins gunicorn and mlflow versions
+that differ from ours), so it is imported here, not at module level.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from tqdm import tqdm
+
+from ..config import PROJECT_ROOT
+from .session import AwsError, aws_errors
+
+Say = Callable[[str], None]
+PYTORCH_VERSION = "2.6"  # the AWS PyTorch training image (its torch matches the model format)
+PYTHON_VERSION = "py312"
+# What the training image lacks: the preprocessing dependencies and the n-gram fit.
+TRAINING_REQUIREMENTS = ["beautifulsoup4==4.15.0", "nltk==3.10.4", "tqdm==4.70.1", "scikit-learn==1.9.1"]
+TERMINAL = {"Completed", "Failed", "Stopped"}
+
+
+@dataclass(frozen=True)
+class TrainingSpec:
+    role_arn: str
+    data: str  # s3://bucket/prefix with train.csv, validation.csv, word_dict.json (and embeddings.npy)
+    output: str  # s3://bucket/prefix for the model artifact
+    instance_type: str = "ml.m5.xlarge"  # CPU; ml.g5.xlarge for a GPU
+    spot: bool = False
+    max_runtime_s: int = 3600
+    hyperparameters: dict[str, str] = field(default_factory=lambda: {"config": "default"})
+    image_uri: str | None = None
+    base_job_name: str = "sentiment"
+
+
+def training_image(region: str, instance_type: str) -> str:
+    from sagemaker.core import image_uris
+
+    return str(image_uris.retrieve("pytorch", region, version=PYTORCH_VERSION, py_version=PYTHON_VERSION,
+                                   instance_type=instance_type, image_scope="training"))  # fmt: skip
+
+
+def stage_source(folder: Path) -> Path:
+    """training/train.py, the sentiment package and a requirements.txt, as the job's source dir."""
+    shutil.copy(PROJECT_ROOT / "training" / "train.py", folder / "train.py")
+    shutil.copytree(PROJECT_ROOT / "sentiment", folder / "sentiment",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "bench", "aws", "local"))  # fmt: skip
+    (folder / "requirements.txt").write_text("\n".join(TRAINING_REQUIREMENTS) + "\n")
+    return folder
+
+
+def launch(spec: TrainingSpec, aws: boto3.Session, say: Say = print, wait: bool = True,
+           poll_s: float = 30.0) -> dict[str, Any]:  # fmt: skip
+    """Start the training job; with `wait`, follow it to the end. Returns DescribeTrainingJob."""
+    from sagemaker.core.helper.session_helper import Session
+    from sagemaker.train import ModelTrainer
+    from sagemaker.train.configs import Compute, InputData, OutputDataConfig, SourceCode, StoppingCondition
+
+    for name, uri in (("data", spec.data), ("output", spec.output)):
+        if not uri.startswith("s3://"):
+            raise AwsError(f"--{name} {uri!r}: expected s3://bucket/prefix")
+    if not spec.role_arn.startswith("arn:"):
+        raise AwsError("give the SageMaker execution role's ARN (--role-arn or $SAGEMAKER_ROLE_ARN)")
+    image = spec.image_uri or training_image(str(aws.region_name), spec.instance_type)
+    stopping = StoppingCondition(max_runtime_in_seconds=spec.max_runtime_s)
+    if spec.spot:
+        stopping = StoppingCondition(max_runtime_in_seconds=spec.max_runtime_s,
+                                     max_wait_time_in_seconds=spec.max_runtime_s * 2)  # fmt: skip
+    data = spec.data.rstrip("/") + "/"
+    with tempfile.TemporaryDirectory() as tmp, aws_errors("starting the SageMaker training job"):
+        trainer = ModelTrainer(
+            sagemaker_session=Session(boto_session=aws),
+            role=spec.role_arn,
+            training_image=image,
+            base_job_name=spec.base_job_name,
+            source_code=SourceCode(
+                source_dir=str(stage_source(Path(tmp))), entry_script="train.py", requirements="requirements.txt"
+            ),
+            compute=Compute(instance_type=spec.instance_type, instance_count=1, enable_managed_spot_training=spec.spot),
+            stopping_condition=stopping,
+            hyperparameters=dict(spec.hyperparameters),
+            input_data_config=[
+                InputData(channel_name="train", data_source=data),
+                InputData(channel_name="validation", data_source=data),
+            ],
+            output_data_config=OutputDataConfig(s3_output_path=spec.output),
+        )
+        trainer.train(wait=False, logs=False)
+        job_name = trainer._latest_training_job.training_job_name
+    say(f"started training job {job_name} ({spec.instance_type}{', spot' if spec.spot else ''}; image {image})")
+    sagemaker = aws.client("sagemaker")
+    if not wait:
+        return dict(sagemaker.describe_training_job(TrainingJobName=job_name))
+    job = follow(sagemaker, job_name, poll_s)
+    if job["TrainingJobStatus"] != "Completed":
+        raise AwsError(f"training job {job_name} ended {job['TrainingJobStatus']}: {job.get('FailureReason', '')}")
+    say(f"model artifact: {job['ModelArtifacts']['S3ModelArtifacts']}")
+    return job
+
+
+def follow(sagemaker: Any, job_name: str, poll_s: float = 30.0) -> dict[str, Any]:
+    """Poll the job with a progress line (status, secondary status, elapsed) until it ends."""
+    with tqdm(desc=job_name, bar_format="{desc}: {postfix} [{elapsed}]") as bar:
+        while True:
+            with aws_errors(f"following training job {job_name}"):
+                job = sagemaker.describe_training_job(TrainingJobName=job_name)
+            bar.set_postfix_str(f"{job['TrainingJobStatus']} / {job.get('SecondaryStatus', '')}")
+            if job["TrainingJobStatus"] in TERMINAL:
+                return dict(job)
+            time.sleep(poll_s)
