@@ -226,7 +226,7 @@ def test_publish_writes_config_and_content_types(aws: boto3.Session) -> None:
 def test_a_stack_without_outputs_is_named(aws: boto3.Session) -> None:
     with pytest.raises(AwsError, match="no stack sentiment"):
         stack_outputs("sentiment", aws)
-    bare = {"Resources": {"Handle": {"Type": "AWS::CloudFormation::WaitConditionHandle"}}}
+    bare = {"Resources": {"Bucket": {"Type": "AWS::S3::Bucket"}}}
     aws.client("cloudformation").create_stack(StackName="sentiment", TemplateBody=json.dumps(bare))
     with pytest.raises(AwsError, match=r"has no output ApiUrl, WebsiteUrl, WebsiteBucketName, DistributionId"):
         stack_outputs("sentiment", aws)
