@@ -155,7 +155,7 @@ bench-serving: setup
 bench-stack: setup $(WRK)
 	$(SENTIMENT) bench-stack --model-dir $(MODEL) --output benchmarks
 
-# Every benchmark in one run (about 25 minutes on 2 cores), then one summary table.
+# Every benchmark in one run (about 12 minutes on 2 cores), then one summary table.
 bench: bench-preprocess bench-serving bench-stack bench-model
 	$(SENTIMENT) bench-summary --output benchmarks
 
