@@ -29,10 +29,11 @@ export class ApiError extends Error {
 
 /** A message for people from an ApiError (or anything thrown while calling the API). */
 export function explain(error) {
-  if (error instanceof ApiError) {
+  if (error instanceof ApiError && error.code !== "unreachable") {
     return FRIENDLY[error.code] || error.message || "Something went wrong. Try again.";
   }
-  return `Cannot reach the API at ${API_URL || window.location.origin}. Check your connection, or start the local stack with "make run".`;
+  const why = error instanceof ApiError && error.message === "timed out" ? " (no answer in time)" : "";
+  return `Cannot reach the API at ${API_URL || window.location.origin}${why}. Check your connection, or start the local stack with "make run".`;
 }
 
 async function request(path, options = {}, timeoutMs = 30000) {

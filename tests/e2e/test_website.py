@@ -127,3 +127,18 @@ def test_dark_theme_and_phone_width(page: Any) -> None:
     screenshot(page, "dark-phone")
     page.reload()
     assert page.get_attribute("html", "data-theme") == "dark"  # the choice is remembered
+
+
+def test_unreachable_api_and_throttling_get_their_own_messages(page: Any) -> None:
+    page.route("**/predict", lambda route: route.abort("connectionrefused"))
+    predict(page, POSITIVE)
+    assert "Cannot reach the API" in page.text_content("#message")
+    assert page.text_content("#api-status") == "API unreachable"
+    page.unroute("**/predict")
+    throttled = '{"error": {"code": "throttled", "message": "too many requests right now"}}'
+    page.route("**/predict", lambda route: route.fulfill(status=429, content_type="application/json", body=throttled))
+    predict(page, POSITIVE)
+    assert "Lots of people are asking right now" in page.text_content("#message")
+    page.unroute("**/predict")
+    predict(page, POSITIVE)
+    assert page.is_hidden("#message") and page.text_content("#api-status") == "Model ready"
