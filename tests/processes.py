@@ -2,63 +2,35 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from sentiment.config import PROJECT_ROOT
+from sentiment.local import processes
+from sentiment.local.processes import free_port, wait_until_up
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(
-                f"process exited with {process.returncode}: {process.stderr.read().decode() if process.stderr else ''}"
-            )
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"{url} did not answer within {timeout} s")
+__all__ = ["free_port", "running", "script", "sentiment_command", "up_command", "wait_until_up"]
 
 
 @contextmanager
 def running(
     command: Sequence[str], ready_url: str, env: dict[str, str] | None = None
 ) -> Iterator[subprocess.Popen[bytes]]:
-    """Run `command` until the block ends; it is up once `ready_url` answers."""
-    process = subprocess.Popen(
-        list(command), env={**os.environ, **(env or {})}, cwd=PROJECT_ROOT,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-    )  # fmt: skip
-    try:
-        wait_until_up(ready_url, process)
+    """Run `command` from the project root until the block ends (its errors reported if it fails to start)."""
+    with processes.running(command, ready_url, env, cwd=PROJECT_ROOT, stderr=subprocess.PIPE, timeout=60) as process:
         yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def sentiment_command(*args: str) -> list[str]:
     return [sys.executable, "-m", "sentiment.cli", *args]
+
+
+def up_command(port: int, model_port: int) -> list[str]:
+    """`sentiment up` on these ports, with one model-server worker."""
+    return sentiment_command("up", "--port", str(port), "--model-port", str(model_port), "--model-workers", "1")
 
 
 def script(path: str | Path) -> list[str]:

@@ -55,21 +55,24 @@ def health() -> dict[str, Any]:
 def refused(error: HttpError) -> Response[str]:
     logger.info("request refused", extra={"status": error.status, "code": error.code})
     metrics.add_metric(name=f"Status{error.status}", unit=MetricUnit.Count, value=1)
-    return Response(error.status, "application/json", json.dumps(error.to_json()))
+    return _json_error(error)
 
 
 @app.not_found
 def not_found(_: NotFoundError) -> Response[str]:
     event = app.current_event
     message = f"no route for {event.http_method} {event.path}; the API has POST /predict and GET /health"
-    return Response(404, "application/json", json.dumps(HttpError(404, "not_found", message).to_json()))
+    return _json_error(HttpError(404, "not_found", message))
 
 
 @app.exception_handler(Exception)
 def failed(_: Exception) -> Response[str]:
     logger.exception("unexpected failure")
-    body = json.dumps(HttpError(500, "internal_error", "something went wrong on our side; try again").to_json())
-    return Response(500, "application/json", body)
+    return _json_error(HttpError(500, "internal_error", "something went wrong on our side; try again"))
+
+
+def _json_error(error: HttpError) -> Response[str]:
+    return Response(error.status, "application/json", json.dumps(error.to_json()))
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

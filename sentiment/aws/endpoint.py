@@ -16,7 +16,7 @@ from tqdm import tqdm
 
 from .. import config
 from ..storage import split_s3
-from .session import AwsError, aws_errors, exists
+from .session import AwsError, aws_errors, exists, find
 
 Say = Callable[[str], None]
 _ECR_IMAGE = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
@@ -56,6 +56,10 @@ class EndpointSpec:
     autoscaling: Autoscaling | None = None
     tags: dict[str, str] = field(default_factory=lambda: {"project": "sentiment"})
     stamp: str = field(default_factory=lambda: time.strftime("%Y%m%d-%H%M%S"))  # names this deploy's resources
+
+    @property
+    def aws_tags(self) -> list[dict[str, str]]:
+        return [{"Key": key, "Value": value} for key, value in self.tags.items()]
 
 
 def _check(spec: EndpointSpec, aws: boto3.Session) -> None:
@@ -110,7 +114,7 @@ def endpoint_config(spec: EndpointSpec, model_names: dict[str, str]) -> dict[str
     return {
         "EndpointConfigName": f"{spec.name}-{spec.stamp}",
         "ProductionVariants": variants,
-        "Tags": [{"Key": k, "Value": v} for k, v in spec.tags.items()],
+        "Tags": spec.aws_tags,
     }
 
 
@@ -120,7 +124,7 @@ def deploy(spec: EndpointSpec, aws: boto3.Session, say: Say = print, wait: bool 
     _check(spec, aws)
     sagemaker = aws.client("sagemaker")
     created: list[tuple[str, str]] = []
-    tags = [{"Key": k, "Value": v} for k, v in spec.tags.items()]
+    tags = spec.aws_tags
     try:
         model_names = {}
         for variant in spec.variants:
@@ -236,10 +240,10 @@ def destroy(name: str, aws: boto3.Session, say: Say = print) -> list[str]:
     sagemaker, scaling = aws.client("sagemaker"), aws.client("application-autoscaling")
     deleted: list[str] = []
     with aws_errors(f"looking for endpoint {name}"):
-        if not exists(partial(sagemaker.describe_endpoint, EndpointName=name)):
-            say(f"no endpoint {name}: nothing to delete there")
-            return deleted
-        endpoint = sagemaker.describe_endpoint(EndpointName=name)
+        endpoint = find(partial(sagemaker.describe_endpoint, EndpointName=name))
+    if endpoint is None:
+        say(f"no endpoint {name}: nothing to delete there")
+        return deleted
     config_name = endpoint["EndpointConfigName"]
     with aws_errors(f"reading endpoint config {config_name}"):
         config = sagemaker.describe_endpoint_config(EndpointConfigName=config_name)

@@ -77,12 +77,15 @@ def is_missing(exc: ClientError) -> bool:
     return error_code(exc) in MISSING or "not found" in text or "could not find" in text or "does not exist" in text
 
 
-def exists(call: Callable[[], T]) -> bool:
-    """Whether a describe/head call finds its resource; other failures propagate."""
+def find(call: Callable[[], T]) -> T | None:
+    """What a describe/head call returns, or None when the resource does not exist; other failures propagate."""
     try:
-        call()
+        return call()
     except ClientError as exc:
         if is_missing(exc):
-            return False
+            return None
         raise
-    return True
+
+
+def exists(call: Callable[[], T]) -> bool:
+    return find(call) is not None

@@ -7,12 +7,14 @@ import mimetypes
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import boto3
 
 from ..local.gateway import config_js
-from .session import AwsError, aws_errors, exists
+from .session import AwsError, aws_errors, find
 
 Say = Callable[[str], None]
 REQUIRED_OUTPUTS = ("ApiUrl", "WebsiteUrl", "WebsiteBucketName", "DistributionId")
@@ -27,13 +29,23 @@ class StackOutputs:
     distribution_id: str
 
 
-def stack_outputs(stack_name: str, aws: boto3.Session) -> StackOutputs:
+def _stack(stack_name: str, aws: boto3.Session) -> dict[str, Any] | None:
+    """The stack's description, or None when there is no such stack."""
     cloudformation = aws.client("cloudformation")
     with aws_errors(f"reading stack {stack_name}"):
-        if not exists(lambda: cloudformation.describe_stacks(StackName=stack_name)):
-            raise AwsError(f"no stack {stack_name} in {aws.region_name}: run `make deploy` (sam deploy) first")
-        stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        found = find(partial(cloudformation.describe_stacks, StackName=stack_name))
+    return found["Stacks"][0] if found else None
+
+
+def _outputs(stack: dict[str, Any]) -> dict[str, str]:
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+def stack_outputs(stack_name: str, aws: boto3.Session) -> StackOutputs:
+    stack = _stack(stack_name, aws)
+    if stack is None:
+        raise AwsError(f"no stack {stack_name} in {aws.region_name}: run `make deploy` (sam deploy) first")
+    outputs = _outputs(stack)
     missing = [key for key in REQUIRED_OUTPUTS if key not in outputs]
     if missing:
         raise AwsError(f"stack {stack_name} has no output {', '.join(missing)} (status {stack['StackStatus']}): "
@@ -87,19 +99,17 @@ def empty_bucket(bucket: str, aws: boto3.Session) -> int:
 
 
 def delete_stack(stack_name: str, aws: boto3.Session, say: Say = print) -> list[str]:
-    cloudformation = aws.client("cloudformation")
-    with aws_errors(f"looking for stack {stack_name}"):
-        if not exists(lambda: cloudformation.describe_stacks(StackName=stack_name)):
-            say(f"no stack {stack_name}: nothing to delete there")
-            return []
-        stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
+    stack = _stack(stack_name, aws)
+    if stack is None:
+        say(f"no stack {stack_name}: nothing to delete there")
+        return []
     deleted = []
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    outputs = _outputs(stack)
     if "WebsiteBucketName" in outputs:
         count = empty_bucket(outputs["WebsiteBucketName"], aws)
         deleted.append(f"{count} website objects in s3://{outputs['WebsiteBucketName']}")
     with aws_errors(f"deleting stack {stack_name}"):
-        cloudformation.delete_stack(StackName=stack_name)
+        aws.client("cloudformation").delete_stack(StackName=stack_name)
     deleted.append(f"stack {stack_name} (API, function, layer, bucket, CloudFront; deletion continues in AWS)")
     for line in deleted:
         say(f"deleted {line}")

@@ -11,9 +11,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -27,31 +25,11 @@ from .. import archive, storage
 from ..artifact import load
 from ..batch import score_file
 from ..data import read_split
+from ..local.processes import free_port, running
 from ..preprocess import review_to_words
 from ..report import markdown_table
 from . import machine_description
 from .preprocess import classic_review_to_words
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _start(args: list[str], port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen([sys.executable, "-m", *args], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
-            connection.request("GET", "/ping")
-            if connection.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"server on port {port} did not start")
 
 
 def _latencies(port: int, body: bytes, content_type: str, n: int) -> list[float]:
@@ -89,21 +67,15 @@ def run(model_dir: str, archive_path: str | None, output: str, requests: int = 5
     explain_body = json.dumps({"instances": [{"length": encoded.length, "ids": ids}], "explain": True})
 
     rows: list[list[Any]] = []
-    port = _free_port()
-    server = _start(["sentiment.cli", "serve", "--model-dir", model_dir, "--port", str(port)], port)
-    try:
+    port = free_port()
+    with running([sys.executable, "-m", "sentiment.cli", "serve", "--model-dir", model_dir, "--port", str(port)],
+                 f"http://127.0.0.1:{port}/ping"):  # fmt: skip
         plain = _latencies(port, ours_body.encode(), "application/json", requests)
         explained = _latencies(port, explain_body.encode(), "application/json", requests)
-    finally:
-        server.terminate()
-        server.wait()
-    port = _free_port()
-    classic = _start(["sentiment.bench.classic_server", model_dir, str(port)], port)
-    try:
+    port = free_port()
+    with running([sys.executable, "-m", "sentiment.bench.classic_server", model_dir, str(port)],
+                 f"http://127.0.0.1:{port}/ping"):  # fmt: skip
         classic_latency = _latencies(port, median_text.encode(), "text/plain", max(50, requests // 10))
-    finally:
-        classic.terminate()
-        classic.wait()
     for name, values in (("ours: ids over HTTP", plain), ("ours: ids + explanation", explained),
                          ("classic: text, preprocessing in predict_fn", classic_latency)):  # fmt: skip
         p50, p99 = _percentiles(values)

@@ -7,12 +7,10 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -22,6 +20,7 @@ from typing import Any
 from .. import archive, storage
 from ..data import read_split
 from ..errors import ConfigError
+from ..local.processes import free_port, running
 from ..report import markdown_table
 from . import machine_description
 
@@ -39,12 +38,6 @@ class LoadResult:
     @property
     def throughput(self) -> float:
         return self.requests / self.seconds if self.seconds else 0.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wrk_load(
@@ -103,75 +96,25 @@ def wrk_load(
     )
 
 
-def _wait(url: str, process: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise ConfigError(f"{url} exited with {process.returncode} before answering")
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.3)
-    raise ConfigError(f"{url} did not answer within {timeout:.0f} s")
-
-
-def _stop(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-
-
 def load_stack(model_dir: str, reviews: list[str], requests: int, concurrency: int) -> LoadResult:
     """Start `sentiment up` on free ports and load POST /predict with one JSON review per request."""
-    port, model_port = _free_port(), _free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "sentiment.cli",
-        "up",
-        "--model-dir",
-        model_dir,
-        "--port",
-        str(port),
-        "--model-port",
-        str(model_port),
-    ]
-    stack = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait(f"http://127.0.0.1:{port}/health", stack)
+    port, model_port = free_port(), free_port()
+    command = [sys.executable, "-m", "sentiment.cli", "up", "--model-dir", model_dir, "--port", str(port),
+               "--model-port", str(model_port)]  # fmt: skip
+    with running(command, f"http://127.0.0.1:{port}/health"):
         bodies = [json.dumps({"review": r}) for r in reviews]
-        return wrk_load(
-            "ours: local stack, POST /predict (handler + endpoint + explanations)",
-            f"http://127.0.0.1:{port}/predict",
-            bodies,
-            "application/json",
-            requests,
-            concurrency,
-        )
-    finally:
-        _stop(stack)
+        name = "ours: local stack, POST /predict (handler + endpoint + explanations)"
+        url = f"http://127.0.0.1:{port}/predict"
+        return wrk_load(name, url, bodies, "application/json", requests, concurrency)
 
 
 def load_classic(model_dir: str, reviews: list[str], requests: int, concurrency: int) -> LoadResult:
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "sentiment.bench.classic_server", model_dir, str(port)]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait(f"http://127.0.0.1:{port}/ping", server)
-        return wrk_load(
-            "classic: text to the endpoint, preprocessing in predict_fn",
-            f"http://127.0.0.1:{port}/invocations",
-            reviews,
-            "text/plain",
-            requests,
-            concurrency,
-        )
-    finally:
-        _stop(server)
+    with running(command, f"http://127.0.0.1:{port}/ping"):
+        name = "classic: text to the endpoint, preprocessing in predict_fn"
+        url = f"http://127.0.0.1:{port}/invocations"
+        return wrk_load(name, url, reviews, "text/plain", requests, concurrency)
 
 
 def rows(results: list[LoadResult], baseline: LoadResult) -> list[list[Any]]:
@@ -205,7 +148,8 @@ def run(
     reviews = [r.text for r in read_split(root, "test")][::12][:2000]  # both labels, spread over the split
     ours = load_stack(model_dir, reviews, requests, concurrency)
     classic = load_classic(model_dir, reviews, min(requests, classic_requests), concurrency)
-    table = markdown_table(HEADERS, rows([ours, classic], classic))
+    table_rows = rows([ours, classic], classic)
+    table = markdown_table(HEADERS, table_rows)
     record = {
         "benchmark": "stack",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -213,7 +157,7 @@ def run(
         "concurrency": concurrency,
         "reviews": len(reviews),
         "results": [asdict(r) | {"throughput": r.throughput} for r in (ours, classic)],
-        "table": rows([ours, classic], classic),
+        "table": table_rows,
     }
     Path(output).mkdir(parents=True, exist_ok=True)
     storage.write_text(Path(output) / "stack.json", json.dumps(record, indent=2))

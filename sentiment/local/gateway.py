@@ -83,6 +83,7 @@ class Gateway:
 
     def __init__(self, api: Api, pools: dict[str, FunctionPool], static_dir: Path, config_js: str) -> None:
         self.api, self.pools = api, pools
+        self.api_paths = api.paths()  # a GET for one of them with another method is a gateway 404
         self.static_dir = static_dir.resolve()
         self.config_js = config_js.encode()
 
@@ -91,7 +92,7 @@ class Gateway:
         spec = self.api.routes.get((method, path))
         if spec is not None:
             return self._invoke(spec.name, method, path, environ, start_response)
-        if method in ("GET", "HEAD") and path not in self.api.paths():
+        if method in ("GET", "HEAD") and path not in self.api_paths:
             found = self._static(path)
             if found is not None:
                 body, content_type = found

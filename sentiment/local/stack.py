@@ -12,8 +12,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
@@ -23,6 +21,7 @@ from ..endpoint.serve import port_is_free
 from ..errors import ConfigError
 from .gateway import Gateway, config_js
 from .lambda_runtime import FunctionPool
+from .processes import stop, wait_until_up
 from .template import read_api
 from .wsgi import ThreadingWSGIServer, make_threaded_server
 
@@ -67,7 +66,8 @@ def build_gateway(options: StackOptions, endpoint_url: str) -> Gateway:
     """Load the template's functions with the local environment; the website's config points here."""
     api = read_api(options.template)
     local = lambda_environment(options, endpoint_url)
-    for spec in {spec.name: spec for spec in api.routes.values()}.values():
+    functions = api.functions()
+    for spec in functions.values():
         for name, value in spec.environment.items():
             if name in local:
                 continue
@@ -77,8 +77,7 @@ def build_gateway(options: StackOptions, endpoint_url: str) -> Gateway:
     os.environ.update(local)
     os.environ.pop("AWS_PROFILE", None)
     os.environ.pop("AWS_SESSION_TOKEN", None)
-    specs = {spec.name: spec for spec in api.routes.values()}
-    pools = {name: FunctionPool(spec, options.concurrency) for name, spec in specs.items()}
+    pools = {name: FunctionPool(spec, options.concurrency) for name, spec in functions.items()}
     return Gateway(api, pools, options.static_dir, config_js(options.url))
 
 
@@ -87,35 +86,12 @@ def _check_port(host: str, port: int, what: str, option: str) -> None:
         raise ConfigError(f"port {port} on {host} is already in use ({what}): stop what runs there or pass {option}")
 
 
-def _wait_for_ping(url: str, process: subprocess.Popen[bytes], timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise ConfigError(f"the model server exited with status {process.returncode}; see its message above")
-        try:
-            with urllib.request.urlopen(f"{url}/ping", timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise ConfigError(f"the model server did not answer {url}/ping within {timeout:.0f} s")
-
-
 def start_model_server(options: StackOptions) -> subprocess.Popen[bytes]:
     command = [sys.executable, "-m", "sentiment.cli", "serve", "--model-dir", str(options.model_dir),
                "--host", options.host, "--port", str(options.model_port)]  # fmt: skip
     if options.model_workers:
         command += ["--workers", str(options.model_workers)]
     return subprocess.Popen(command, start_new_session=True)
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
@@ -135,7 +111,7 @@ def run_stack(options: StackOptions) -> None:
     try:
         if options.endpoint_url is None:
             model_server = start_model_server(options)
-            _wait_for_ping(endpoint_url, model_server)
+            wait_until_up(f"{endpoint_url}/ping", model_server, 120, what="the model server")
         gateway = build_gateway(options, endpoint_url)
         server = make_threaded_server(options.host, options.port, gateway)
         print(f"model endpoint  {endpoint_url}  (SageMaker container contract)", flush=True)

@@ -69,6 +69,10 @@ class Api:
     def paths(self) -> set[str]:
         return {path for _, path in self.routes}
 
+    def functions(self) -> dict[str, FunctionSpec]:
+        """Each function once, by logical id (a function may serve several routes)."""
+        return {spec.name: spec for spec in self.routes.values()}
+
 
 def read_api(template_path: str | Path) -> Api:
     """The REST API of template.yaml: every Api event of every function, and the GatewayResponses."""

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from sentiment.config import PROJECT_ROOT
+from sentiment.local import processes
 from tests.processes import free_port, running, sentiment_command, wait_until_up
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -46,9 +47,8 @@ class ModelServer:
         wait_until_up(f"{self.url}/ping", self.process)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=15)
+        if self.process:
+            processes.stop(self.process)
 
 
 @pytest.fixture(scope="session")

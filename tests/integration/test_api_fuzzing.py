@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,18 +13,9 @@ import pytest
 from sentiment import service
 from sentiment.config import PROJECT_ROOT
 from sentiment.local.template import read_api
-from tests.processes import free_port, running, sentiment_command
 
 pytestmark = pytest.mark.slow
 OPENAPI = PROJECT_ROOT / "static" / "openapi.json"
-
-
-@pytest.fixture(scope="module")
-def stack() -> Iterator[str]:
-    port, model_port = free_port(), free_port()
-    command = sentiment_command("up", "--port", str(port), "--model-port", str(model_port), "--model-workers", "1")
-    with running(command, f"http://127.0.0.1:{port}/health"):
-        yield f"http://127.0.0.1:{port}"
 
 
 def test_the_document_matches_the_template_and_the_limits() -> None:

@@ -7,23 +7,14 @@ import signal
 import subprocess
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from sentiment.endpoint.serve import port_is_free
-from tests.processes import free_port, running, sentiment_command
+from tests.processes import free_port, running, sentiment_command, up_command
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def stack() -> Iterator[str]:
-    port, model_port = free_port(), free_port()
-    command = sentiment_command("up", "--port", str(port), "--model-port", str(model_port), "--model-workers", "1")
-    with running(command, f"http://127.0.0.1:{port}/health"):
-        yield f"http://127.0.0.1:{port}"
 
 
 def call(url: str, method: str = "GET", body: bytes | None = None,
@@ -107,8 +98,7 @@ def test_a_busy_port_gets_a_clear_message(stack: str) -> None:
 
 def test_ctrl_c_stops_everything() -> None:
     port, model_port = free_port(), free_port()
-    command = sentiment_command("up", "--port", str(port), "--model-port", str(model_port), "--model-workers", "1")
-    with running(command, f"http://127.0.0.1:{port}/health") as process:
+    with running(up_command(port, model_port), f"http://127.0.0.1:{port}/health") as process:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
     assert port_is_free("127.0.0.1", port) and port_is_free("127.0.0.1", model_port)  # nothing left listening
