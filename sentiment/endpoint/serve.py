@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import os
-import socket
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
 from .. import config
 from ..errors import ConfigError
+from ..local.processes import port_is_free
 from .server import ModelServer
 
 
@@ -27,16 +27,6 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> ModelServer:
         return ModelServer.from_model_dir(self.model_dir)
-
-
-def port_is_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-    return True
 
 
 def serve(model_dir: str, host: str = "127.0.0.1", port: int = 8080, workers: int = 0, timeout: int = 60) -> None:

@@ -24,6 +24,16 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(probe.getsockname()[1])
 
 
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
 def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0, what: str = "") -> None:
     """Return once `url` answers; ConfigError if the process exits first or time runs out."""
     what = what or url

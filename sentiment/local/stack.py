@@ -17,11 +17,10 @@ from pathlib import Path
 from types import FrameType
 
 from .. import config
-from ..endpoint.serve import port_is_free
 from ..errors import ConfigError
 from .gateway import Gateway, config_js
 from .lambda_runtime import FunctionPool
-from .processes import stop, wait_until_up
+from .processes import port_is_free, stop, wait_until_up
 from .template import read_api
 from .wsgi import ThreadingWSGIServer, make_threaded_server
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from sentiment.endpoint.serve import port_is_free
+from sentiment.local.processes import port_is_free
 from tests.processes import free_port, running, sentiment_command, up_command
 
 pytestmark = pytest.mark.slow
