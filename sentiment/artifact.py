@@ -18,16 +18,15 @@ from typing import Any
 
 import torch
 
-from . import storage
 from .errors import DataError
+from .files import write_atomic
 from .network import NetworkConfig, SentimentNetwork
 from .preprocess import PREPROCESSOR_VERSION
-from .vocab import WordDict
+from .vocab import WORD_DICT_FILE, WordDict
 
 FORMAT = "sentiment-model/1"
 WEIGHTS_FILE = "model.pt"
 CONFIG_FILE = "config.json"
-WORD_DICT_FILE = "word_dict.json"
 METRICS_FILE = "metrics.json"
 
 
@@ -75,15 +74,15 @@ def save(artifact: Artifact, folder: str | Path) -> None:
     folder = Path(folder)
     buffer = io.BytesIO()
     torch.save(artifact.model.state_dict(), buffer)
-    storage.write_bytes(folder / WEIGHTS_FILE, buffer.getvalue())
-    storage.write_text(folder / CONFIG_FILE, json.dumps(artifact.config_dict(), indent=2))
-    storage.write_text(folder / WORD_DICT_FILE, artifact.word_dict.to_json())
+    write_atomic(folder / WEIGHTS_FILE, buffer.getvalue())
+    write_atomic(folder / CONFIG_FILE, json.dumps(artifact.config_dict(), indent=2).encode())
+    write_atomic(folder / WORD_DICT_FILE, artifact.word_dict.to_json().encode())
     if artifact.metrics:
         save_metrics(folder, artifact.metrics)
 
 
 def save_metrics(folder: str | Path, metrics: dict[str, Any]) -> None:
-    storage.write_text(Path(folder) / METRICS_FILE, json.dumps(metrics, indent=2))
+    write_atomic(Path(folder) / METRICS_FILE, json.dumps(metrics, indent=2).encode())
 
 
 def _read_json(path: Path) -> Any:

@@ -20,9 +20,9 @@ from tqdm import tqdm
 
 from . import storage
 from .artifact import Artifact
+from .corpus import reviews_to_words
 from .errors import ConfigError, DataError
 from .predict import Predictor
-from .preprocess import reviews_to_words
 
 TEXT_COLUMNS = ("review", "text")
 MAX_REVIEW_CHARS = 100_000

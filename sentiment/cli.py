@@ -52,8 +52,7 @@ def _add_data(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg
 
 
 def _run_data(args: argparse.Namespace) -> int:
-    from .prepare import PrepareOptions, prepare
-    from .report import format_prepare_summary
+    from .prepare import PrepareOptions, format_summary, prepare
 
     options = PrepareOptions(
         output=args.output,
@@ -68,7 +67,7 @@ def _run_data(args: argparse.Namespace) -> int:
         embedding_dim=args.embedding_dim,
         word2vec_epochs=args.word2vec_epochs,
     )
-    print(format_prepare_summary(prepare(options)))
+    print(format_summary(prepare(options)))
     return 0
 
 

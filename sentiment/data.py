@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import config
+from .corpus import reviews_to_words
 from .errors import DataError
-from .preprocess import PREPROCESSOR_VERSION, reviews_to_words
+from .preprocess import PREPROCESSOR_VERSION
 from .storage import write_bytes
 
 _FILE_NAME = re.compile(r"^(\d+)_(\d+)\.txt$")

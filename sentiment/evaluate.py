@@ -13,8 +13,8 @@ from . import plots
 from .artifact import Artifact, save_metrics
 from .behaviour import run_checks
 from .calibration import expected_calibration_error
-from .predict import Predictor, calibrated
-from .train import predict_logits
+from .inference import calibrated, predict_logits
+from .predict import Predictor
 from .training_files import EncodedSet
 
 PLOTS_FOLDER = "evaluation"

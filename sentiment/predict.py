@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import torch
 
 from .artifact import Artifact
+from .encoding import encode_many
+from .inference import calibrated, predict_logits
 from .preprocess import review_to_words
-from .train import predict_logits
 from .training_files import EncodedSet
 
 
@@ -24,7 +24,7 @@ class Predictor:
 
     def encode_docs(self, docs: Sequence[Sequence[str]]) -> EncodedSet:
         """Stems of each review -> fixed-length rows the model reads."""
-        ids, lengths = self.artifact.word_dict.encode_many(docs, self.artifact.sequence_length, for_model=True)
+        ids, lengths = encode_many(self.artifact.word_dict, docs, self.artifact.sequence_length, for_model=True)
         return EncodedSet(np.zeros(len(docs), dtype=np.int64), lengths.astype(np.int64), ids.astype(np.int64))
 
     def scores_of_encoded(self, rows: EncodedSet) -> np.ndarray:
@@ -34,7 +34,3 @@ class Predictor:
     def scores(self, reviews: Sequence[str]) -> np.ndarray:
         """Probability that each review is positive."""
         return self.scores_of_encoded(self.encode(reviews))
-
-
-def calibrated(logits: np.ndarray, temperature: float) -> np.ndarray:
-    return torch.sigmoid(torch.as_tensor(logits, dtype=torch.float64) / temperature).numpy()

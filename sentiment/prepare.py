@@ -13,16 +13,18 @@ import numpy as np
 
 from . import archive, config, storage
 from .data import SPLIT_METHOD, Review, cached_words, read_split, read_unlabelled, shuffled, split_validation
-from .embeddings import EMBEDDINGS_FILE, train_word2vec
+from .embeddings import EMBEDDINGS_FILE
 from .embeddings import to_bytes as embeddings_to_bytes
+from .encoding import encode_many
 from .preprocess import PREPROCESSOR_VERSION
+from .report import markdown_table
 from .training_files import EncodedSet, to_csv
-from .vocab import WordDict, build, coverage
+from .vocab import WORD_DICT_FILE, WordDict, build, coverage
+from .word2vec import train_word2vec
 
 log = logging.getLogger(__name__)
 
 SPLITS = ("train", "validation", "test")
-WORD_DICT_FILE = "word_dict.json"
 MANIFEST_FILE = "manifest.json"
 
 
@@ -91,12 +93,12 @@ def prepare(options: PrepareOptions) -> PrepareSummary:
     word_dict = build(docs["train"], options.vocab_size)
     files: dict[str, str] = {}
     for name, reviews in splits.items():
-        ids, lengths = word_dict.encode_many(docs[name], options.sequence_length)
+        ids, lengths = encode_many(word_dict, docs[name], options.sequence_length)
         labels = np.array([r.label for r in reviews], dtype=np.int64)
         files[name] = storage.join(options.output, f"{name}.csv")
         storage.write_bytes(files[name], to_csv(EncodedSet(labels, lengths, ids)))
     files["word_dict"] = storage.join(options.output, WORD_DICT_FILE)
-    word_dict.save(files["word_dict"])
+    storage.write_text(files["word_dict"], word_dict.to_json())
     if options.embedding_dim:
         unlabelled_docs = [words[r.source] for r in unlabelled]
         vectors = train_word2vec(
@@ -145,3 +147,30 @@ def _up_to_date(output: str, key: dict[str, object]) -> PrepareSummary | None:
     if summary.key != key:
         return None
     return summary if all(storage.exists(p) for p in summary.files.values()) else None
+
+
+def format_summary(summary: PrepareSummary) -> str:
+    """The counts table and where the files went, for the `sentiment data` command."""
+    rows = [
+        [
+            name,
+            counts["total"],
+            counts["positive"],
+            counts["negative"],
+            f"{summary.coverage[name]:.1%}",
+            summary.median_tokens[name],
+            f"{summary.truncated_share[name]:.1%}",
+        ]
+        for name, counts in summary.counts.items()
+    ]
+    table = markdown_table(
+        ["split", "reviews", "positive", "negative", "vocab coverage", "median tokens", "truncated"], rows
+    )
+    state = "up to date (cached)" if summary.cached else "written"
+    where = summary.files["word_dict"].rsplit("/", 1)[0]
+    return (
+        f"{table}\n\n"
+        f"vocabulary: {summary.vocab_size:,} ids (sha256 {summary.word_dict_sha256[:12]}), "
+        f"sequence length {summary.key['sequence_length']}\n"
+        f"files {state} in {where} in {summary.seconds:.1f} s"
+    )

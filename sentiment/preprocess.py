@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from importlib import resources
 from typing import NamedTuple
-
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
-from nltk.stem.porter import PorterStemmer
 
 # Bump when the output of `tokenize` changes for any input: it is part of the vocabulary hash.
 PREPROCESSOR_VERSION = "1"
@@ -44,7 +41,6 @@ STOPWORDS = _load_stopwords()
 _WORD = re.compile(r"[^\W_]+")  # runs of letters or digits (any script)
 # A lone surrogate (JSON "\ud800" decodes to one) cannot be encoded; U+FFFD keeps every offset.
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-_stemmer = PorterStemmer()
 
 
 class Token(NamedTuple):
@@ -55,10 +51,17 @@ class Token(NamedTuple):
     end: int
 
 
+@lru_cache(maxsize=1)
+def _porter() -> Callable[[str], str]:
+    from nltk.stem.porter import PorterStemmer  # imported on first use: importing nltk is slow
+
+    return PorterStemmer().stem  # type: ignore[no-any-return]
+
+
 @lru_cache(maxsize=1 << 18)
 def stem(word: str) -> str:
     """Porter stem of a lowercase word (cached: a review corpus repeats its words)."""
-    return _stemmer.stem(word)
+    return _porter()(word)
 
 
 def _visible_text(review: str) -> Iterator[tuple[str, int]]:
@@ -66,6 +69,8 @@ def _visible_text(review: str) -> Iterator[tuple[str, int]]:
     if "<" not in review and "&" not in review:
         yield review, 0
         return
+    from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning  # only reviews with markup need it
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         soup = BeautifulSoup(review, "html.parser")
@@ -103,37 +108,3 @@ def tokenize(review: str) -> list[Token]:
 def review_to_words(review: str) -> list[str]:
     """The stems of a review, in order (what the vocabulary encodes)."""
     return [token.stem for token in tokenize(review)]
-
-
-def reviews_to_words(reviews: Sequence[str], workers: int = 0, progress: str | None = None) -> list[list[str]]:
-    """Stems of many reviews, spread over `workers` processes (0: one per core).
-
-    `progress` is the label of a progress bar, or None for none.
-    """
-    import os
-    from concurrent.futures import ProcessPoolExecutor
-
-    from tqdm import tqdm
-
-    workers = workers or os.cpu_count() or 1
-    chunk = max(1, min(500, len(reviews) // (workers * 8) or 1))
-    bar = tqdm(total=len(reviews), desc=progress, unit="review", disable=progress is None)
-    with bar:
-        if workers == 1 or len(reviews) < 2 * chunk:
-            return [_tracked(review_to_words(r), bar) for r in reviews]
-        with ProcessPoolExecutor(workers) as pool:
-            batches = [reviews[i : i + chunk] for i in range(0, len(reviews), chunk)]
-            out: list[list[str]] = []
-            for words in pool.map(_words_of_batch, batches):
-                out.extend(words)
-                bar.update(len(words))
-            return out
-
-
-def _words_of_batch(reviews: Iterable[str]) -> list[list[str]]:
-    return [review_to_words(r) for r in reviews]
-
-
-def _tracked(words: list[str], bar: object) -> list[str]:
-    bar.update(1)  # type: ignore[attr-defined]
-    return words

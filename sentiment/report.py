@@ -1,10 +1,8 @@
-"""Human-readable summaries and tables (plain text / markdown)."""
+"""Markdown tables (also readable in a terminal) for the commands' and benchmarks' reports."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-
-from .prepare import PrepareSummary
 
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -22,29 +20,3 @@ def _cell(value: object) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
-
-
-def format_prepare_summary(summary: PrepareSummary) -> str:
-    rows = [
-        [
-            name,
-            counts["total"],
-            counts["positive"],
-            counts["negative"],
-            f"{summary.coverage[name]:.1%}",
-            summary.median_tokens[name],
-            f"{summary.truncated_share[name]:.1%}",
-        ]
-        for name, counts in summary.counts.items()
-    ]
-    table = markdown_table(
-        ["split", "reviews", "positive", "negative", "vocab coverage", "median tokens", "truncated"], rows
-    )
-    state = "up to date (cached)" if summary.cached else "written"
-    where = summary.files["word_dict"].rsplit("/", 1)[0]
-    return (
-        f"{table}\n\n"
-        f"vocabulary: {summary.vocab_size:,} ids (sha256 {summary.word_dict_sha256[:12]}), "
-        f"sequence length {summary.key['sequence_length']}\n"
-        f"files {state} in {where} in {summary.seconds:.1f} s"
-    )

@@ -1,20 +1,16 @@
 """Write and read whole files at a local path or an `s3://bucket/key` URI, atomically.
 
-Local writes go to a temporary name in the same folder and are renamed into place, so a
-crash never leaves a half-written file behind; an S3 PUT is atomic by itself.
+Local writes are atomic (`files.write_atomic`); an S3 PUT is atomic by itself.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from .errors import ConfigError
+from .files import write_atomic
 
 S3_SCHEME = "s3://"
-_UMASK = os.umask(0)
-os.umask(_UMASK)
 
 
 def is_s3(location: str | Path) -> bool:
@@ -45,18 +41,7 @@ def write_bytes(location: str | Path, data: bytes) -> None:
         bucket, key = split_s3(str(location))
         _s3_client().put_object(Bucket=bucket, Key=key, Body=data)
         return
-    path = Path(location)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        tmp.chmod(0o666 & ~_UMASK)  # mkstemp makes 0600; give the file the usual mode
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_atomic(Path(location), data)
 
 
 def write_text(location: str | Path, text: str) -> None:

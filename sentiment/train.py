@@ -16,6 +16,7 @@ from tqdm import tqdm
 
 from .calibration import fit_temperature
 from .errors import ConfigError
+from .inference import batch_tensors, predict_logits
 from .network import NetworkConfig, SentimentNetwork
 from .ngram import fit_wide_branch
 from .training_files import EncodedSet
@@ -90,29 +91,6 @@ def bucketed_batches(
         batches.extend(part[i : i + batch_size] for i in range(0, len(part), batch_size))
     rng.shuffle(batches)  # type: ignore[arg-type]
     return batches
-
-
-def batch_tensors(data: EncodedSet, index: np.ndarray) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Ids cut to the batch's longest review, lengths and float labels."""
-    lengths = data.lengths[index]
-    ids = data.ids[index, : int(lengths.max())]
-    return torch.from_numpy(ids), torch.from_numpy(lengths), torch.from_numpy(data.labels[index]).float()
-
-
-@torch.inference_mode()
-def predict_logits(
-    model: SentimentNetwork, data: EncodedSet, batch_size: int = 256, branch: str | None = None
-) -> np.ndarray:
-    """Logits for every row (of the whole model, or of one `branch`), in length-sorted batches."""
-    model.eval()
-    order = np.argsort(data.lengths, kind="stable")
-    out = np.empty(len(data), dtype=np.float64)
-    for start in range(0, len(order), batch_size):
-        index = order[start : start + batch_size]
-        ids, lengths, _ = batch_tensors(data, index)
-        logits = model(ids, lengths) if branch is None else model.branch_logit(branch, ids, lengths)
-        out[index] = logits.double().numpy()
-    return out
 
 
 def _loss(logits: np.ndarray, labels: np.ndarray) -> float:

@@ -1,6 +1,7 @@
-"""The word dictionary: build from training stems, encode + pad, save/load as JSON.
+"""The word dictionary: build from training stems, map stems to ids, save/load as JSON.
 
-Torch-free: the Lambda layer carries this module. Id 0 pads, id 1 stands for any word that
+Pure Python (no torch, no numpy): the Lambda layer carries this module; padded numpy arrays are
+made by `encoding.py` on the training and scoring side. Id 0 pads, id 1 stands for any word that
 is not in the dictionary; the other ids go to the most frequent stems, most frequent first.
 The content hash ties a model to the dictionary it was trained with.
 """
@@ -14,26 +15,15 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import ConfigError, DataError
 from .preprocess import PREPROCESSOR_VERSION
-
-if TYPE_CHECKING:  # numpy is imported where arrays are made, so the Lambda layer needs no numpy
-    import numpy as np
 
 PAD_ID = 0
 UNKNOWN_ID = 1
 RESERVED = 2
 FORMAT = "sentiment-word-dict/1"
-
-
-class Encoded(NamedTuple):
-    """A review as a fixed-length id array, the number of real ids, and whether it was cut."""
-
-    ids: np.ndarray
-    length: int
-    truncated: bool
+WORD_DICT_FILE = "word_dict.json"  # its name in a data folder, an artifact and the Lambda layer
 
 
 @dataclass(frozen=True)
@@ -69,36 +59,10 @@ class WordDict:
         get = self._index.get
         return [get(s, UNKNOWN_ID) for s in stems]
 
-    def encode(self, stems: Sequence[str], length: int = 500) -> Encoded:
-        """Ids of the first `length` stems, right-padded with PAD_ID to exactly `length`."""
-        if length < 1:
-            raise ConfigError(f"sequence length must be at least 1, got {length}")
-        import numpy as np
-
-        kept = self.ids(stems[:length])
-        out = np.zeros(length, dtype=np.int32)
-        out[: len(kept)] = kept
-        return Encoded(out, len(kept), len(stems) > length)
-
     def model_ids(self, stems: Sequence[str], length: int) -> list[int]:
         """The ids a model reads: the first `length`, and one UNKNOWN_ID for a review with no words
         (a model needs at least one step)."""
         return self.ids(stems[:length]) or [UNKNOWN_ID]
-
-    def encode_many(
-        self, docs: Sequence[Sequence[str]], length: int = 500, for_model: bool = False
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Encode many reviews at once: an (n, length) id matrix and the n true lengths
-        (`for_model`: empty reviews become one UNKNOWN_ID, as in `model_ids`)."""
-        import numpy as np
-
-        matrix = np.zeros((len(docs), length), dtype=np.int32)
-        lengths = np.zeros(len(docs), dtype=np.int32)
-        for row, stems in enumerate(docs):
-            kept = self.model_ids(stems, length) if for_model else self.ids(stems[:length])
-            matrix[row, : len(kept)] = kept
-            lengths[row] = len(kept)
-        return matrix, lengths
 
     def to_json(self) -> str:
         return json.dumps(
@@ -115,9 +79,8 @@ class WordDict:
         )
 
     def save(self, path: str | Path) -> None:
-        from .storage import write_text
-
-        write_text(path, self.to_json())
+        """Write the dictionary to a local file (data preparation writes through `storage`, S3 included)."""
+        Path(path).write_text(self.to_json(), encoding="utf-8")
 
     @classmethod
     def from_json(cls, text: str, source: str = "word dictionary") -> WordDict:

@@ -13,11 +13,10 @@ from .errors import DataError
 from .evaluate import evaluate
 from .network import NetworkConfig, count_parameters
 from .plots import training_curve
-from .prepare import WORD_DICT_FILE
 from .report import markdown_table
 from .train import TrainConfig, train
 from .training_files import read_csv
-from .vocab import WordDict
+from .vocab import WORD_DICT_FILE, WordDict
 
 
 def _find(folder: str | Path, name: str) -> Path:

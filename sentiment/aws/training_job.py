@@ -8,9 +8,11 @@ that differ from ours), so it is imported here, not at module level.
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
 import time
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,8 +27,8 @@ from .session import AwsError, aws_errors
 Say = Callable[[str], None]
 PYTORCH_VERSION = "2.6"  # the AWS PyTorch training image (its torch matches the model format)
 PYTHON_VERSION = "py312"
-# What the training image lacks: the preprocessing dependencies and the n-gram fit.
-TRAINING_REQUIREMENTS = ["beautifulsoup4==4.15.0", "nltk==3.10.4", "tqdm==4.70.1", "scikit-learn==1.9.1"]
+# What the AWS PyTorch training image already has; everything else the job imports is staged.
+IMAGE_PROVIDES = frozenset({"torch", "numpy", "boto3"})
 TERMINAL = {"Completed", "Failed", "Stopped"}
 
 
@@ -50,12 +52,20 @@ def training_image(region: str, instance_type: str) -> str:
                                    instance_type=instance_type, image_scope="training"))  # fmt: skip
 
 
+def training_requirements(pyproject: Path = PROJECT_ROOT / "pyproject.toml") -> list[str]:
+    """The job's requirements.txt: the base dependencies and the `train` group of pyproject.toml, minus
+    what the training image has (one source of truth: `make lint` checks the group with deptry)."""
+    project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    wanted = [*project["dependencies"], *project["optional-dependencies"]["train"]]
+    return [line for line in wanted if re.split(r"[=<>!~\[; ]", line, maxsplit=1)[0].lower() not in IMAGE_PROVIDES]
+
+
 def stage_source(folder: Path) -> Path:
     """training/train.py, the sentiment package and a requirements.txt, as the job's source dir."""
     shutil.copy(PROJECT_ROOT / "training" / "train.py", folder / "train.py")
     shutil.copytree(PROJECT_ROOT / "sentiment", folder / "sentiment",
                     ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "bench", "aws", "local"))  # fmt: skip
-    (folder / "requirements.txt").write_text("\n".join(TRAINING_REQUIREMENTS) + "\n")
+    (folder / "requirements.txt").write_text("\n".join(training_requirements()) + "\n")
     return folder
 
 

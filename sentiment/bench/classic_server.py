@@ -13,8 +13,9 @@ from typing import Any
 import torch
 
 from ..artifact import load
+from ..encoding import encode
 from ..endpoint.serve import _Gunicorn
-from ..predict import calibrated
+from ..inference import calibrated
 from .preprocess import classic_review_to_words
 
 
@@ -30,7 +31,7 @@ class ClassicApp:
         size = int(environ.get("CONTENT_LENGTH") or 0)
         text = environ["wsgi.input"].read(size).decode("utf-8")
         words = classic_review_to_words(text)  # the per-word stopword list and stemmer
-        encoded = self.model.word_dict.encode(words, self.model.sequence_length)
+        encoded = encode(self.model.word_dict, words, self.model.sequence_length)
         with torch.inference_mode():
             logit = self.model.model(
                 torch.from_numpy(encoded.ids[None, :]).long(), torch.tensor([max(encoded.length, 1)])

@@ -19,8 +19,9 @@ from bs4 import BeautifulSoup
 from nltk.stem.porter import PorterStemmer
 
 from .. import archive, storage
+from ..corpus import reviews_to_words
 from ..data import read_split
-from ..preprocess import review_to_words, reviews_to_words, stem
+from ..preprocess import review_to_words, stem
 from ..report import markdown_table
 from . import machine_description
 

@@ -25,6 +25,7 @@ from .. import archive, storage
 from ..artifact import load
 from ..batch import score_file
 from ..data import read_split
+from ..encoding import encode, encode_many
 from ..local.processes import free_port, running
 from ..preprocess import review_to_words
 from ..report import markdown_table
@@ -59,7 +60,7 @@ def run(model_dir: str, archive_path: str | None, output: str, requests: int = 5
     texts = [r.text for r in test]
     lengths = [len(review_to_words(t)) for t in texts[:2000]]
     median_text = texts[int(np.argsort(lengths)[len(lengths) // 2])]
-    encoded = model.word_dict.encode(review_to_words(median_text), model.sequence_length)
+    encoded = encode(model.word_dict, review_to_words(median_text), model.sequence_length)
     ids = encoded.ids[: encoded.length].tolist()
     ours_body = json.dumps(
         {"instances": [{"length": encoded.length, "ids": ids}], "vocab_sha256": model.word_dict.sha256}
@@ -91,7 +92,7 @@ def run(model_dir: str, archive_path: str | None, output: str, requests: int = 5
     sample = texts[:: len(texts) // 500][:500]
     started = time.perf_counter()
     docs = [classic_review_to_words(t) for t in sample]
-    model.word_dict.encode_many(docs, model.sequence_length)
+    encode_many(model.word_dict, docs, model.sequence_length)
     classic_rate = len(sample) / (time.perf_counter() - started)  # preprocessing alone: an upper bound
     measured = [
         ("ours: sentiment batch, all test reviews", summary.scored, summary.seconds),

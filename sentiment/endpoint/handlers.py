@@ -26,7 +26,7 @@ from .. import config
 from ..artifact import Artifact, load
 from ..errors import HttpError
 from ..explain import attributions
-from ..predict import calibrated
+from ..inference import calibrated
 
 JSON = "application/json"
 CSV = "text/csv"

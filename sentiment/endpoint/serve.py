@@ -9,7 +9,7 @@ from gunicorn.app.base import BaseApplication
 
 from .. import config
 from ..errors import ConfigError
-from ..local.processes import port_is_free
+from ..ports import port_is_free
 from .server import ModelServer
 
 

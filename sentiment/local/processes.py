@@ -6,7 +6,6 @@ Used by the local stack, the benchmarks and the tests alike.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import time
 import urllib.request
@@ -16,22 +15,9 @@ from pathlib import Path
 from typing import IO
 
 from ..errors import ConfigError
+from ..ports import free_port, port_is_free
 
-
-def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
-
-
-def port_is_free(host: str, port: int) -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-    return True
+__all__ = ["free_port", "port_is_free", "running", "stop", "wait_until_up"]
 
 
 def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 60.0, what: str = "") -> None:

@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sentiment import service
+from sentiment.encoding import encode
 from sentiment.endpoint.handlers import input_fn, model_fn, output_fn, predict_fn
 from sentiment.preprocess import tokenize
 from sentiment.vocab import PAD_ID, WordDict
@@ -45,7 +46,7 @@ def test_tokens_point_into_the_review_in_order(review: str) -> None:
 def test_encoding_gives_fixed_length_valid_ids(model: Any, review: str, length: int) -> None:
     word_dict: WordDict = model.word_dict
     stems = [t.stem for t in tokenize(review)]
-    encoded = word_dict.encode(stems, length)
+    encoded = encode(word_dict, stems, length)
     assert encoded.ids.shape == (length,) and 0 <= encoded.length <= length
     assert all(0 <= i < word_dict.size for i in encoded.ids.tolist())
     assert all(i == PAD_ID for i in encoded.ids[encoded.length :].tolist())

@@ -14,8 +14,9 @@ from sentiment import artifact
 from sentiment.cli import main
 from sentiment.config import PROJECT_ROOT
 from sentiment.errors import DataError
+from sentiment.inference import predict_logits
 from sentiment.network import named_config
-from sentiment.train import TrainConfig, bucketed_batches, predict_logits, train
+from sentiment.train import TrainConfig, bucketed_batches, train
 from sentiment.training_files import read_csv
 from tests.synthetic import VOCAB, encoded_set, write_prepared
 

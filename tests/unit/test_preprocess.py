@@ -3,7 +3,8 @@ import sys
 
 import pytest
 
-from sentiment.preprocess import NEGATIONS, STOPWORDS, review_to_words, reviews_to_words, stem, tokenize
+from sentiment.corpus import reviews_to_words
+from sentiment.preprocess import NEGATIONS, STOPWORDS, review_to_words, stem, tokenize
 
 
 def spans(review: str) -> list[str]:

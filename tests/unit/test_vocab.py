@@ -3,6 +3,7 @@ import json
 import numpy as np
 import pytest
 
+from sentiment.encoding import encode, encode_many
 from sentiment.errors import ConfigError, DataError
 from sentiment.vocab import PAD_ID, UNKNOWN_ID, WordDict, build, coverage
 
@@ -20,7 +21,7 @@ def test_most_frequent_first_after_the_reserved_ids() -> None:
 
 def test_encode_pads_on_the_right_and_reports_length() -> None:
     wd = build(DOCS, size=10)
-    encoded = wd.encode(["good", "film", "zzz"], length=6)
+    encoded = encode(wd, ["good", "film", "zzz"], length=6)
     assert encoded.ids.tolist() == [2, 3, UNKNOWN_ID, 0, 0, 0]
     assert encoded.ids.dtype == np.int32
     assert (encoded.length, encoded.truncated) == (3, False)
@@ -28,17 +29,17 @@ def test_encode_pads_on_the_right_and_reports_length() -> None:
 
 def test_encode_truncates_to_the_first_words() -> None:
     wd = build(DOCS, size=10)
-    encoded = wd.encode(["good"] * 7 + ["film"], length=5)
+    encoded = encode(wd, ["good"] * 7 + ["film"], length=5)
     assert encoded.ids.tolist() == [2] * 5
     assert (encoded.length, encoded.truncated) == (5, True)
 
 
 def test_encode_many_matches_encode() -> None:
     wd = build(DOCS, size=10)
-    matrix, lengths = wd.encode_many(DOCS, length=4)
+    matrix, lengths = encode_many(wd, DOCS, length=4)
     for row, doc in enumerate(DOCS):
-        assert matrix[row].tolist() == wd.encode(doc, 4).ids.tolist()
-        assert lengths[row] == wd.encode(doc, 4).length
+        assert matrix[row].tolist() == encode(wd, doc, 4).ids.tolist()
+        assert lengths[row] == encode(wd, doc, 4).length
 
 
 def test_json_round_trip_and_stable_hash() -> None:
@@ -80,7 +81,7 @@ def test_bad_sizes() -> None:
     with pytest.raises(ConfigError):
         build(DOCS, size=2)
     with pytest.raises(ConfigError):
-        build(DOCS, size=5).encode(["good"], length=0)
+        encode(build(DOCS, size=5), ["good"], length=0)
 
 
 def test_coverage() -> None:
