@@ -18,11 +18,11 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from . import storage
-from .artifact import Artifact
-from .corpus import reviews_to_words
-from .errors import ConfigError, DataError
-from .predict import Predictor
+from sentiment.core.errors import ConfigError, DataError
+from sentiment.data import storage
+from sentiment.data.corpus import reviews_to_words
+from sentiment.model.artifact import Artifact
+from sentiment.model.text_scorer import TextScorer
 
 TEXT_COLUMNS = ("review", "text")
 MAX_REVIEW_CHARS = 100_000
@@ -105,30 +105,36 @@ def _lines(text: str) -> list[str]:
     return [line.removesuffix("\r") for line in lines]
 
 
-def _score(predictor: Predictor, texts: list[str], workers: int) -> tuple[np.ndarray, np.ndarray]:
+def _score(scorer: TextScorer, texts: list[str], workers: int) -> tuple[np.ndarray, np.ndarray]:
     """Scores and truncation flags; preprocessing spread over processes for large chunks."""
-    artifact = predictor.artifact
+    artifact = scorer.artifact
     docs = reviews_to_words(texts, workers=workers if len(texts) >= 500 else 1)
     truncated = np.array([len(d) > artifact.sequence_length for d in docs])
-    return predictor.scores_of_encoded(predictor.encode_docs(docs)), truncated
+    return scorer.scores_of_encoded(scorer.encode_docs(docs)), truncated
 
 
-def score_file(artifact: Artifact, source: str, destination: str, text_column: str | None = None, workers: int = 0,
-               progress: bool = True) -> BatchSummary:  # fmt: skip
+def score_file(
+    artifact: Artifact,
+    source: str,
+    destination: str,
+    text_column: str | None = None,
+    workers: int = 0,
+    progress: bool = True,
+) -> BatchSummary:
     """Score every line of `source` into `destination` (.csv or .jsonl; local or s3://)."""
     out_suffix = Path(destination).suffix.lower()
     if out_suffix not in (".csv", ".jsonl"):
         raise ConfigError(f"output must end in .csv or .jsonl, got {destination!r}")
     started = time.perf_counter()
     lines = list(read_lines(Path(source), text_column))
-    predictor = Predictor(artifact)
+    scorer = TextScorer(artifact)
     results: list[dict[str, object]] = []
     good = [line for line in lines if line.error is None]
     scored: dict[int, tuple[float, bool]] = {}
     with tqdm(total=len(good), desc="score", unit="review", disable=not progress) as bar:
         for start in range(0, len(good), CHUNK):
             chunk = good[start : start + CHUNK]
-            scores, truncated = _score(predictor, [line.text or "" for line in chunk], workers)
+            scores, truncated = _score(scorer, [line.text or "" for line in chunk], workers)
             scored.update(
                 {line.number: (float(s), bool(t)) for line, s, t in zip(chunk, scores, truncated, strict=True)}
             )
@@ -136,12 +142,20 @@ def score_file(artifact: Artifact, source: str, destination: str, text_column: s
     for line in lines:
         if line.number in scored:
             score, was_cut = scored[line.number]
-            results.append({"line": line.number, "label": "POSITIVE" if score >= 0.5 else "NEGATIVE",
-                            "score": round(score, 6), "confidence": round(max(score, 1 - score), 6),
-                            "truncated": was_cut, "error": ""})  # fmt: skip
+            results.append(
+                {
+                    "line": line.number,
+                    "label": "POSITIVE" if score >= 0.5 else "NEGATIVE",
+                    "score": round(score, 6),
+                    "confidence": round(max(score, 1 - score), 6),
+                    "truncated": was_cut,
+                    "error": "",
+                }
+            )
         else:
-            results.append({"line": line.number, "label": "", "score": "", "confidence": "", "truncated": "",
-                            "error": line.error})  # fmt: skip
+            results.append(
+                {"line": line.number, "label": "", "score": "", "confidence": "", "truncated": "", "error": line.error}
+            )
     storage.write_text(destination, _format(results, out_suffix))
     return BatchSummary(len(lines), len(scored), len(lines) - len(scored), time.perf_counter() - started, destination)
 

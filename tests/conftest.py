@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from sentiment import config
+from sentiment.core import config
 
 SHARED_ARCHIVE = config.PROJECT_ROOT.parent / "shared" / "data" / config.IMDB_ARCHIVE_NAME
 
@@ -77,9 +77,9 @@ def shared_archive_or_skip() -> Path:
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small default-architecture model trained on the synthetic task (a few seconds)."""
-    from sentiment import artifact
-    from sentiment.network import named_config
-    from sentiment.train import TrainConfig, train
+    from sentiment.model import artifact
+    from sentiment.model.network import named_config
+    from sentiment.training.train import TrainConfig, train
     from tests.synthetic import VOCAB, WIDTH, encoded_set, word_dict
 
     network = named_config("default", vocab_size=VOCAB, embedding_dim=16, hidden_dim=16, ngram_buckets=101)

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from sentiment.config import PROJECT_ROOT
+from sentiment.core.config import PROJECT_ROOT
 from sentiment.local import processes
 from sentiment.local.processes import free_port, wait_until_up
 

@@ -10,8 +10,12 @@ import json
 import os
 import sys
 
-os.environ.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1",
-                  SAGEMAKER_VALIDATE_ROLE="false")  # moto cannot simulate IAM policies  # fmt: skip
+os.environ.update(
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",
+    AWS_DEFAULT_REGION="us-east-1",
+    SAGEMAKER_VALIDATE_ROLE="false",
+)  # moto cannot simulate IAM policies
 os.environ.pop("AWS_PROFILE", None)
 
 from moto import mock_aws
@@ -24,9 +28,18 @@ with mock_aws():
     boto3.client("s3").create_bucket(Bucket="sentiment-data")
     output = io.StringIO()
     with contextlib.redirect_stdout(output):
-        status = main("train", ["--role-arn", "arn:aws:iam::123456789012:role/sentiment-sagemaker",
-                                "--data", "s3://sentiment-data/imdb", "--output", "s3://sentiment-data/models",
-                                *sys.argv[1:]])  # fmt: skip
+        status = main(
+            "train",
+            [
+                "--role-arn",
+                "arn:aws:iam::123456789012:role/sentiment-sagemaker",
+                "--data",
+                "s3://sentiment-data/imdb",
+                "--output",
+                "s3://sentiment-data/models",
+                *sys.argv[1:],
+            ],
+        )
     sagemaker = boto3.client("sagemaker")
     jobs = sagemaker.list_training_jobs()["TrainingJobSummaries"]
     job = sagemaker.describe_training_job(TrainingJobName=jobs[0]["TrainingJobName"]) if jobs else {}

@@ -6,7 +6,7 @@ import os
 import shutil
 from pathlib import Path
 
-from sentiment.config import PROJECT_ROOT
+from sentiment.core.config import PROJECT_ROOT
 
 
 def sam_executable() -> str:

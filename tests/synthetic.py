@@ -6,8 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from sentiment.training_files import EncodedSet, to_csv
-from sentiment.vocab import WordDict
+from sentiment.text.vocab import WordDict
+from sentiment.training.encoded import EncodedSet, to_csv
 
 VOCAB = 60
 WIDTH = 40

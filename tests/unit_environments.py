@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sentiment.config import PROJECT_ROOT
+from sentiment.core.config import PROJECT_ROOT
 
 ENVS = PROJECT_ROOT / ".cache" / "envs"
 DOCKERFILE = PROJECT_ROOT / "model" / "Dockerfile"
@@ -217,12 +217,34 @@ def py312_wheels_missing(requirements: Path) -> list[str]:
         report = ENVS / "py312-report.json"
         ENVS.mkdir(parents=True, exist_ok=True)
         done = subprocess.run(
-            [sys.executable, "-m", "pip", "install", "--dry-run", "--quiet", "--ignore-installed",
-             "--only-binary=:all:", "--python-version", "3.12", "--implementation", "cp",
-             "--platform", "manylinux2014_x86_64", "--platform", "manylinux_2_28_x86_64",
-             "--target", str(ENVS / "py312-target"), "--report", str(report), "--requirement", str(requirements)],
-            capture_output=True, text=True, timeout=600,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--dry-run",
+                "--quiet",
+                "--ignore-installed",
+                "--only-binary=:all:",
+                "--python-version",
+                "3.12",
+                "--implementation",
+                "cp",
+                "--platform",
+                "manylinux2014_x86_64",
+                "--platform",
+                "manylinux_2_28_x86_64",
+                "--target",
+                str(ENVS / "py312-target"),
+                "--report",
+                str(report),
+                "--requirement",
+                str(requirements),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         missing = [] if done.returncode == 0 else [done.stderr.strip().splitlines()[-1]]
         if not missing:
             installed = {i["metadata"]["name"].lower() for i in json.loads(report.read_text())["install"]}

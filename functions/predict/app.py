@@ -1,4 +1,4 @@
-"""The prediction API's Lambda handler: POST /predict and GET /health (thin; the logic is sentiment.service).
+"""The prediction API's Lambda handler: POST /predict and GET /health (thin; the logic is sentiment.api.service).
 
 The preprocessing layer carries the `sentiment` package's torch-free modules and the served
 model's word dictionary; this file only wires them to API Gateway with Powertools.
@@ -17,9 +17,10 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from sentiment import config, service
-from sentiment.endpoint_client import EndpointClient
-from sentiment.errors import HttpError
+from sentiment.api import request, service
+from sentiment.api.endpoint_client import EndpointClient
+from sentiment.core import config
+from sentiment.core.errors import HttpError
 
 logger = Logger()
 metrics = Metrics()
@@ -34,8 +35,8 @@ app = APIGatewayRestResolver(cors=CORS)
 def predict() -> dict[str, Any]:
     event = app.current_event
     body = base64.b64decode(event.body or "") if event.is_base64_encoded else event.body
-    reviews = service.parse_request(body, event.headers.get("content-type"))
-    answer = service.predict(reviews, MODEL.word_dict, MODEL.sequence_length, ENDPOINT.invoke)
+    reviews = request.parse_request(body, event.headers.get("content-type"))
+    answer = service.score_reviews(reviews, MODEL.word_dict, MODEL.sequence_length, ENDPOINT.invoke)
     metrics.add_metric(name="ReviewsScored", unit=MetricUnit.Count, value=len(reviews.texts))
     return answer
 
@@ -47,7 +48,7 @@ def health() -> dict[str, Any]:
         "endpoint": ENDPOINT.endpoint_name,
         "vocab_sha256": MODEL.word_dict.sha256,
         "sequence_length": MODEL.sequence_length,
-        "limits": service.LIMITS,
+        "limits": request.LIMITS,
     }
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import boto3
 from tqdm import tqdm
 
-from ..storage import split_s3
-from .session import AwsError, aws_errors
+from sentiment.aws.session import AwsError, aws_errors
+from sentiment.data.storage import split_s3
 
 Say = Callable[[str], None]
 DATA_FILES = ("train.csv", "validation.csv", "test.csv", "word_dict.json", "manifest.json", "embeddings.npy")

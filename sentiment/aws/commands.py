@@ -8,14 +8,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from ..config import PROJECT_ROOT
-from ..errors import SentimentError
-from .session import session
+from sentiment.aws.session import AwsError, session
+from sentiment.core import config
+from sentiment.core.arguments import positive_int
+from sentiment.core.errors import SentimentError
 
-ROLE_HELP = "SageMaker execution role ARN (default: $SAGEMAKER_ROLE_ARN)"
+ROLE_HELP = f"SageMaker execution role ARN (default: ${config.ENV_SAGEMAKER_ROLE_ARN})"
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -24,10 +26,12 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _upload_data(argv: Sequence[str]) -> None:
-    from .artifacts import upload_data
+    from sentiment.aws.artifacts import upload_data
 
     p = argparse.ArgumentParser(prog="upload_data.py", description="upload prepared training files to S3")
-    p.add_argument("--data", default="data/default", help="folder from `make data` (default: data/default)")
+    p.add_argument(
+        "--data", default=str(config.DEFAULT_DATA_DIR), help="folder from `make data` (default: data/default)"
+    )
     p.add_argument("--s3", required=True, help="s3://bucket/prefix")
     _common(p)
     args = p.parse_args(argv)
@@ -35,10 +39,12 @@ def _upload_data(argv: Sequence[str]) -> None:
 
 
 def _upload_model(argv: Sequence[str]) -> None:
-    from .artifacts import upload_model
+    from sentiment.aws.artifacts import upload_model
 
     p = argparse.ArgumentParser(prog="upload_model.py", description="package a model artifact as model.tar.gz in S3")
-    p.add_argument("--model-dir", default="model/artifact", help="artifact folder (default: the shipped model)")
+    p.add_argument(
+        "--model-dir", default=str(config.SHIPPED_MODEL_DIR), help="artifact folder (default: the shipped model)"
+    )
     p.add_argument("--s3", required=True, help="s3://bucket/path/model.tar.gz")
     _common(p)
     args = p.parse_args(argv)
@@ -53,24 +59,38 @@ def _hyperparameter(text: str) -> tuple[str, str]:
 
 
 def _train(argv: Sequence[str]) -> None:
-    from .training_job import TrainingSpec, launch
+    from sentiment.aws.training_job import TrainingSpec, launch
 
     p = argparse.ArgumentParser(prog="launch_training.py", description="train on SageMaker (SDK v3 ModelTrainer)")
     p.add_argument("--data", required=True, help="s3:// prefix from upload_data.py")
     p.add_argument("--output", required=True, help="s3:// prefix for the model artifact")
-    p.add_argument("--role-arn", default=os.environ.get("SAGEMAKER_ROLE_ARN", ""), help=ROLE_HELP)
+    p.add_argument("--role-arn", default=os.environ.get(config.ENV_SAGEMAKER_ROLE_ARN, ""), help=ROLE_HELP)
     p.add_argument("--instance-type", default="ml.m5.xlarge", help="ml.m5.xlarge (CPU) or e.g. ml.g5.xlarge (GPU)")
     p.add_argument("--spot", action="store_true", help="managed spot training (cheaper, may wait for capacity)")
     p.add_argument("--max-runtime", type=int, default=3600, help="seconds before SageMaker stops the job")
     p.add_argument("--image-uri", help="training image (default: the AWS PyTorch training image)")
-    p.add_argument("--hyperparameter", "-H", type=_hyperparameter, action="append", default=[],
-                   help="NAME=VALUE for `sentiment train` (e.g. -H config=default -H epochs=4)")  # fmt: skip
+    p.add_argument(
+        "--hyperparameter",
+        "-H",
+        type=_hyperparameter,
+        action="append",
+        default=[],
+        help="NAME=VALUE for `sentiment train` (e.g. -H config=default -H epochs=4)",
+    )
     p.add_argument("--no-wait", action="store_true", help="start the job and return")
     _common(p)
     args = p.parse_args(argv)
     hyperparameters = {"config": "default", **dict(args.hyperparameter)}
-    spec = TrainingSpec(args.role_arn, args.data, args.output, args.instance_type, args.spot, args.max_runtime,
-                        hyperparameters, args.image_uri)  # fmt: skip
+    spec = TrainingSpec(
+        args.role_arn,
+        args.data,
+        args.output,
+        args.instance_type,
+        args.spot,
+        args.max_runtime,
+        hyperparameters,
+        args.image_uri,
+    )
     launch(spec, session(args.region, args.profile), wait=not args.no_wait)
 
 
@@ -88,17 +108,26 @@ def _variant(text: str) -> tuple[str, str, float]:
 
 
 def _deploy(argv: Sequence[str]) -> None:
-    from .endpoint import Autoscaling, EndpointSpec, Variant, deploy
+    from sentiment.aws.endpoint import Autoscaling, EndpointSpec, Variant, deploy
 
     p = argparse.ArgumentParser(prog="deploy_endpoint.py", description="create the SageMaker endpoint")
     p.add_argument("--endpoint-name", default="sentiment-endpoint")
     p.add_argument("--image-uri", required=True, help="the model-server image in ECR (model/Dockerfile)")
-    p.add_argument("--role-arn", default=os.environ.get("SAGEMAKER_ROLE_ARN", ""), help=ROLE_HELP)
+    p.add_argument("--role-arn", default=os.environ.get(config.ENV_SAGEMAKER_ROLE_ARN, ""), help=ROLE_HELP)
     p.add_argument("--model-data", help="s3://.../model.tar.gz (one variant, AllTraffic)")
-    p.add_argument("--variant", type=_variant, action="append", default=[],
-                   help="A/B: NAME=s3://.../model.tar.gz@WEIGHT, twice or more")  # fmt: skip
-    p.add_argument("--mode", choices=("serverless", "realtime"), default="serverless",
-                   help="serverless scales to zero (the cheap default); realtime keeps instances running")  # fmt: skip
+    p.add_argument(
+        "--variant",
+        type=_variant,
+        action="append",
+        default=[],
+        help="A/B: NAME=s3://.../model.tar.gz@WEIGHT, twice or more",
+    )
+    p.add_argument(
+        "--mode",
+        choices=("serverless", "realtime"),
+        default="serverless",
+        help="serverless scales to zero (the cheap default); realtime keeps instances running",
+    )
     p.add_argument("--memory-mb", type=int, default=2048, choices=(1024, 2048, 3072, 4096, 5120, 6144))
     p.add_argument("--max-concurrency", type=int, default=5)
     p.add_argument("--instance-type", default="ml.m5.large")
@@ -117,20 +146,27 @@ def _deploy(argv: Sequence[str]) -> None:
             p.error(f"--autoscale {args.autoscale!r}: expected MIN:MAX such as 1:4")
         scaling = Autoscaling(int(low), int(high), args.invocations_per_instance)
     spec = EndpointSpec(
-        args.endpoint_name, args.image_uri, args.role_arn, variants, serverless=args.mode == "serverless",
-        instance_type=args.instance_type, instance_count=args.instance_count, memory_mb=args.memory_mb,
-        max_concurrency=args.max_concurrency, autoscaling=scaling,
-    )  # fmt: skip
+        args.endpoint_name,
+        args.image_uri,
+        args.role_arn,
+        variants,
+        serverless=args.mode == "serverless",
+        instance_type=args.instance_type,
+        instance_count=args.instance_count,
+        memory_mb=args.memory_mb,
+        max_concurrency=args.max_concurrency,
+        autoscaling=scaling,
+    )
     name = deploy(spec, session(args.region, args.profile))
     print(f"endpoint {name} is ready. Next: make deploy ENDPOINT_NAME={name}")
 
 
 def _publish(argv: Sequence[str]) -> None:
-    from .website import publish, stack_outputs
+    from sentiment.aws.website import publish, stack_outputs
 
     p = argparse.ArgumentParser(prog="publish_website.py", description="upload static/ to the stack's website")
     p.add_argument("--stack-name", default="sentiment")
-    p.add_argument("--static-dir", default=str(PROJECT_ROOT / "static"))
+    p.add_argument("--static-dir", default=str(config.STATIC_DIR))
     _common(p)
     args = p.parse_args(argv)
     aws = session(args.region, args.profile)
@@ -138,8 +174,8 @@ def _publish(argv: Sequence[str]) -> None:
 
 
 def _destroy(argv: Sequence[str]) -> None:
-    from .endpoint import destroy
-    from .website import delete_stack
+    from sentiment.aws.endpoint import destroy
+    from sentiment.aws.website import delete_stack
 
     p = argparse.ArgumentParser(prog="destroy.py", description="delete the endpoint and the stack (stops the bill)")
     p.add_argument("--endpoint-name", default="sentiment-endpoint")
@@ -154,6 +190,41 @@ def _destroy(argv: Sequence[str]) -> None:
     print(f"{len(deleted)} things deleted." if deleted else "nothing was deployed under these names.")
 
 
+def _batch_transform(argv: Sequence[str]) -> None:
+    from sentiment.aws.batch_transform import TransformJob, follow, start
+
+    p = argparse.ArgumentParser(
+        prog="batch_transform.py",
+        description="score training-file CSVs in S3 with SageMaker Batch Transform (output rows: label,score)",
+    )
+    p.add_argument("--model-name", required=True, help="a SageMaker model (created by deploy_endpoint.py)")
+    p.add_argument("--input", required=True, help="s3:// URI of label,length,ids CSV file(s)")
+    p.add_argument("--output", required=True, help="s3:// prefix for the results")
+    p.add_argument("--job-name", default=f"sentiment-transform-{time.strftime('%Y%m%d-%H%M%S')}")
+    p.add_argument("--instance-type", default="ml.m5.large")
+    p.add_argument("--instance-count", type=positive_int, default=1)
+    p.add_argument("--no-label-column", action="store_true", help="rows are length,ids (no label first)")
+    p.add_argument("--wait", action="store_true", help="wait until the job ends")
+    _common(p)
+    args = p.parse_args(argv)
+    job = TransformJob(
+        args.job_name,
+        args.model_name,
+        args.input,
+        args.output,
+        args.instance_type,
+        args.instance_count,
+        has_label_column=not args.no_label_column,
+    )
+    aws = session(args.region, args.profile)
+    print(f"started {start(aws, job)}")
+    if args.wait:
+        status = follow(aws, job.job_name)
+        print(f"{job.job_name}: {status}; results in {args.output}")
+        if status != "Completed":
+            raise AwsError(f"batch transform job {job.job_name} ended {status}")
+
+
 COMMANDS: dict[str, Callable[[Sequence[str]], None]] = {
     "upload-data": _upload_data,
     "upload-model": _upload_model,
@@ -161,6 +232,7 @@ COMMANDS: dict[str, Callable[[Sequence[str]], None]] = {
     "deploy": _deploy,
     "publish": _publish,
     "destroy": _destroy,
+    "batch-transform": _batch_transform,
 }
 
 
@@ -172,7 +244,8 @@ def main(command: str, argv: Sequence[str] | None = None) -> int:
         print(f"{command}: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print(f"{command}: interrupted (what was started in AWS keeps running; `make destroy` stops it)",
-              file=sys.stderr)  # fmt: skip
+        print(
+            f"{command}: interrupted (what was started in AWS keeps running; `make destroy` stops it)", file=sys.stderr
+        )
         return 130
     return 0

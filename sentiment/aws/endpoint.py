@@ -14,13 +14,15 @@ import boto3
 from botocore.exceptions import ClientError
 from tqdm import tqdm
 
-from .. import config
-from ..storage import split_s3
-from .session import AwsError, aws_errors, exists, find
+from sentiment.aws.session import AwsError, aws_errors, exists, find
+from sentiment.core import config
+from sentiment.data.storage import split_s3
 
 Say = Callable[[str], None]
-_ECR_IMAGE = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
-                        r"(?P<repository>[^:@]+)(:(?P<tag>[^@]+)|@(?P<digest>sha256:[0-9a-f]{64}))$")  # fmt: skip
+_ECR_IMAGE = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
+    r"(?P<repository>[^:@]+)(:(?P<tag>[^@]+)|@(?P<digest>sha256:[0-9a-f]{64}))$"
+)
 SCALABLE_DIMENSION = "sagemaker:variant:DesiredInstanceCount"
 
 
@@ -90,8 +92,11 @@ def _check(spec: EndpointSpec, aws: boto3.Session) -> None:
     image = {"imageTag": match["tag"]} if match["tag"] else {"imageDigest": match["digest"]}
     ecr = aws.client("ecr", region_name=match["region"])
     with aws_errors(f"looking for the model-server image {spec.image_uri}"):
-        found = exists(partial(ecr.describe_images, repositoryName=match["repository"], registryId=match["account"],
-                               imageIds=[image]))  # fmt: skip
+        found = exists(
+            partial(
+                ecr.describe_images, repositoryName=match["repository"], registryId=match["account"], imageIds=[image]
+            )
+        )
     if not found:
         raise AwsError(f"image not found: {spec.image_uri}; build and push model/Dockerfile first (README: Deploy)")
 
@@ -118,8 +123,7 @@ def endpoint_config(spec: EndpointSpec, model_names: dict[str, str]) -> dict[str
     }
 
 
-def deploy(spec: EndpointSpec, aws: boto3.Session, say: Say = print, wait: bool = True,
-           timeout_s: float = 1800) -> str:  # fmt: skip
+def deploy(spec: EndpointSpec, aws: boto3.Session, say: Say = print, wait: bool = True, timeout_s: float = 1800) -> str:
     """Create models, endpoint config and endpoint (then autoscaling); undo our part if a step fails."""
     _check(spec, aws)
     sagemaker = aws.client("sagemaker")
@@ -147,9 +151,11 @@ def deploy(spec: EndpointSpec, aws: boto3.Session, say: Say = print, wait: bool 
         with aws_errors(f"creating endpoint config {endpoint_settings['EndpointConfigName']}"):
             sagemaker.create_endpoint_config(**endpoint_settings)
         created.append(("endpoint config", endpoint_settings["EndpointConfigName"]))
-        say(f"created endpoint config {endpoint_settings['EndpointConfigName']} "
+        say(
+            f"created endpoint config {endpoint_settings['EndpointConfigName']} "
             f"({'serverless' if spec.serverless else spec.instance_type}; "
-            f"variants {', '.join(f'{v.name}={v.weight:g}' for v in spec.variants)})")  # fmt: skip
+            f"variants {', '.join(f'{v.name}={v.weight:g}' for v in spec.variants)})"
+        )
         with aws_errors(f"creating endpoint {spec.name}"):
             sagemaker.create_endpoint(
                 EndpointName=spec.name, EndpointConfigName=endpoint_settings["EndpointConfigName"], Tags=tags
@@ -163,8 +169,10 @@ def deploy(spec: EndpointSpec, aws: boto3.Session, say: Say = print, wait: bool 
                 _autoscale(aws, spec.name, variant.name, spec.autoscaling)
                 created.append(("autoscaling", f"endpoint/{spec.name}/variant/{variant.name}"))
                 rule = spec.autoscaling
-                say(f"autoscaling {variant.name}: {rule.min_instances}-{rule.max_instances} instances at "
-                    f"{rule.invocations_per_instance:g} invocations/instance/minute")  # fmt: skip
+                say(
+                    f"autoscaling {variant.name}: {rule.min_instances}-{rule.max_instances} instances at "
+                    f"{rule.invocations_per_instance:g} invocations/instance/minute"
+                )
     except AwsError as failure:
         undone = _undo(aws, created)
         raise AwsError(f"{failure}; {undone}") from None
@@ -191,9 +199,13 @@ def _autoscale(aws: boto3.Session, endpoint: str, variant: str, rule: Autoscalin
     scaling = aws.client("application-autoscaling")
     resource = f"endpoint/{endpoint}/variant/{variant}"
     with aws_errors(f"setting up autoscaling for {resource}"):
-        scaling.register_scalable_target(ServiceNamespace="sagemaker", ResourceId=resource,
-                                         ScalableDimension=SCALABLE_DIMENSION, MinCapacity=rule.min_instances,
-                                         MaxCapacity=rule.max_instances)  # fmt: skip
+        scaling.register_scalable_target(
+            ServiceNamespace="sagemaker",
+            ResourceId=resource,
+            ScalableDimension=SCALABLE_DIMENSION,
+            MinCapacity=rule.min_instances,
+            MaxCapacity=rule.max_instances,
+        )
         scaling.put_scaling_policy(
             PolicyName=f"{endpoint}-{variant}-invocations",
             ServiceNamespace="sagemaker",
@@ -218,8 +230,9 @@ def _undo(aws: boto3.Session, created: list[tuple[str, str]]) -> str:
     for kind, name in reversed(created):
         try:
             if kind == "autoscaling":
-                scaling.deregister_scalable_target(ServiceNamespace="sagemaker", ResourceId=name,
-                                                   ScalableDimension=SCALABLE_DIMENSION)  # fmt: skip
+                scaling.deregister_scalable_target(
+                    ServiceNamespace="sagemaker", ResourceId=name, ScalableDimension=SCALABLE_DIMENSION
+                )
             elif kind == "endpoint":
                 sagemaker.delete_endpoint(EndpointName=name)
             elif kind == "endpoint config":
@@ -253,8 +266,9 @@ def destroy(name: str, aws: boto3.Session, say: Say = print) -> list[str]:
             targets = scaling.describe_scalable_targets(ServiceNamespace="sagemaker", ResourceIds=[resource])
         if targets["ScalableTargets"]:
             with aws_errors(f"removing autoscaling of {resource}"):
-                scaling.deregister_scalable_target(ServiceNamespace="sagemaker", ResourceId=resource,
-                                                   ScalableDimension=SCALABLE_DIMENSION)  # fmt: skip
+                scaling.deregister_scalable_target(
+                    ServiceNamespace="sagemaker", ResourceId=resource, ScalableDimension=SCALABLE_DIMENSION
+                )
             deleted.append(f"autoscaling {resource}")
     with aws_errors(f"deleting endpoint {name}"):
         sagemaker.delete_endpoint(EndpointName=name)

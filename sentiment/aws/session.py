@@ -16,7 +16,7 @@ from botocore.exceptions import (
     PartialCredentialsError,
 )
 
-from ..errors import SentimentError
+from sentiment.core.errors import SentimentError
 
 T = TypeVar("T")
 
@@ -54,8 +54,10 @@ def aws_errors(doing: str) -> Iterator[None]:
     except NoRegionError:
         raise AwsError(f"{doing}: no AWS region; pass --region or set AWS_REGION") from None
     except EndpointConnectionError as exc:
-        raise AwsError(f"{doing}: cannot reach AWS ({exc.kwargs.get('endpoint_url', 'endpoint')}); "
-                       "check the region and your connection") from None  # fmt: skip
+        raise AwsError(
+            f"{doing}: cannot reach AWS ({exc.kwargs.get('endpoint_url', 'endpoint')}); "
+            "check the region and your connection"
+        ) from None
     except ClientError as exc:
         error = exc.response.get("Error", {})
         raise AwsError(f"{doing}: {error.get('Code', 'error')}: {error.get('Message', exc)}") from None
@@ -67,8 +69,15 @@ def error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
-MISSING = ("ValidationException", "ValidationError", "404", "NoSuchKey", "NoSuchBucket",
-           "RepositoryNotFoundException", "ImageNotFoundException")  # fmt: skip
+MISSING = (
+    "ValidationException",
+    "ValidationError",
+    "404",
+    "NoSuchKey",
+    "NoSuchBucket",
+    "RepositoryNotFoundException",
+    "ImageNotFoundException",
+)
 
 
 def is_missing(exc: ClientError) -> bool:

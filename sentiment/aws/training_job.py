@@ -21,14 +21,16 @@ from typing import Any
 import boto3
 from tqdm import tqdm
 
-from ..config import PROJECT_ROOT
-from .session import AwsError, aws_errors
+from sentiment.aws.session import AwsError, aws_errors
+from sentiment.core.config import PROJECT_ROOT
 
 Say = Callable[[str], None]
 PYTORCH_VERSION = "2.6"  # the AWS PyTorch training image (its torch matches the model format)
 PYTHON_VERSION = "py312"
 # What the AWS PyTorch training image already has; everything else the job imports is staged.
 IMAGE_PROVIDES = frozenset({"torch", "numpy", "boto3"})
+# The sentiment packages the job runs (import-linter keeps sentiment.training within them).
+JOB_PACKAGES = ("core", "text", "model", "training")
 TERMINAL = {"Completed", "Failed", "Stopped"}
 
 
@@ -48,8 +50,16 @@ class TrainingSpec:
 def training_image(region: str, instance_type: str) -> str:
     from sagemaker.core import image_uris
 
-    return str(image_uris.retrieve("pytorch", region, version=PYTORCH_VERSION, py_version=PYTHON_VERSION,
-                                   instance_type=instance_type, image_scope="training"))  # fmt: skip
+    return str(
+        image_uris.retrieve(
+            "pytorch",
+            region,
+            version=PYTORCH_VERSION,
+            py_version=PYTHON_VERSION,
+            instance_type=instance_type,
+            image_scope="training",
+        )
+    )
 
 
 def training_requirements(pyproject: Path = PROJECT_ROOT / "pyproject.toml") -> list[str]:
@@ -61,16 +71,21 @@ def training_requirements(pyproject: Path = PROJECT_ROOT / "pyproject.toml") -> 
 
 
 def stage_source(folder: Path) -> Path:
-    """training/train.py, the sentiment package and a requirements.txt, as the job's source dir."""
+    """The job's source dir: training/train.py, the sentiment packages the job runs (JOB_PACKAGES) and
+    a requirements.txt."""
     shutil.copy(PROJECT_ROOT / "training" / "train.py", folder / "train.py")
-    shutil.copytree(PROJECT_ROOT / "sentiment", folder / "sentiment",
-                    ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "bench", "aws", "local"))  # fmt: skip
+    package = PROJECT_ROOT / "sentiment"
+    (folder / "sentiment").mkdir()
+    shutil.copy(package / "__init__.py", folder / "sentiment" / "__init__.py")
+    for name in JOB_PACKAGES:
+        shutil.copytree(package / name, folder / "sentiment" / name, ignore=shutil.ignore_patterns("__pycache__"))
     (folder / "requirements.txt").write_text("\n".join(training_requirements()) + "\n")
     return folder
 
 
-def launch(spec: TrainingSpec, aws: boto3.Session, say: Say = print, wait: bool = True,
-           poll_s: float = 30.0) -> dict[str, Any]:  # fmt: skip
+def launch(
+    spec: TrainingSpec, aws: boto3.Session, say: Say = print, wait: bool = True, poll_s: float = 30.0
+) -> dict[str, Any]:
     """Start the training job; with `wait`, follow it to the end. Returns DescribeTrainingJob."""
     from sagemaker.core.helper.session_helper import Session
     from sagemaker.train import ModelTrainer
@@ -84,8 +99,9 @@ def launch(spec: TrainingSpec, aws: boto3.Session, say: Say = print, wait: bool 
     image = spec.image_uri or training_image(str(aws.region_name), spec.instance_type)
     stopping = StoppingCondition(max_runtime_in_seconds=spec.max_runtime_s)
     if spec.spot:
-        stopping = StoppingCondition(max_runtime_in_seconds=spec.max_runtime_s,
-                                     max_wait_time_in_seconds=spec.max_runtime_s * 2)  # fmt: skip
+        stopping = StoppingCondition(
+            max_runtime_in_seconds=spec.max_runtime_s, max_wait_time_in_seconds=spec.max_runtime_s * 2
+        )
     data = spec.data.rstrip("/") + "/"
     with tempfile.TemporaryDirectory() as tmp, aws_errors("starting the SageMaker training job"):
         trainer = ModelTrainer(
@@ -106,7 +122,8 @@ def launch(spec: TrainingSpec, aws: boto3.Session, say: Say = print, wait: bool 
             output_data_config=OutputDataConfig(s3_output_path=spec.output),
         )
         trainer.train(wait=False, logs=False)
-        job_name = trainer._latest_training_job.training_job_name
+        # The SDK's public record of the job it created: .../{job name}/output/output.tar.gz
+        job_name = trainer.output_data.split("/")[-3]
     say(f"started training job {job_name} ({spec.instance_type}{', spot' if spec.spot else ''}; image {image})")
     sagemaker = aws.client("sagemaker")
     if not wait:

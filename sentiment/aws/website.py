@@ -3,7 +3,6 @@ and caching, then a CloudFront invalidation. Also empties the bucket before the 
 
 from __future__ import annotations
 
-import mimetypes
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,12 +12,11 @@ from typing import Any
 
 import boto3
 
-from ..local.gateway import config_js
-from .session import AwsError, aws_errors, find
+from sentiment.aws.session import AwsError, aws_errors, find
+from sentiment.web.site import NO_CACHE, content_type, site_files
 
 Say = Callable[[str], None]
 REQUIRED_OUTPUTS = ("ApiUrl", "WebsiteUrl", "WebsiteBucketName", "DistributionId")
-NO_CACHE = {"index.html", "config.js", "openapi.json"}  # change on every deploy
 
 
 @dataclass(frozen=True)
@@ -48,32 +46,25 @@ def stack_outputs(stack_name: str, aws: boto3.Session) -> StackOutputs:
     outputs = _outputs(stack)
     missing = [key for key in REQUIRED_OUTPUTS if key not in outputs]
     if missing:
-        raise AwsError(f"stack {stack_name} has no output {', '.join(missing)} (status {stack['StackStatus']}): "
-                       "was it deployed from this template, and did the deploy finish?")  # fmt: skip
+        raise AwsError(
+            f"stack {stack_name} has no output {', '.join(missing)} (status {stack['StackStatus']}): "
+            "was it deployed from this template, and did the deploy finish?"
+        )
     return StackOutputs(
         outputs["ApiUrl"], outputs["WebsiteUrl"], outputs["WebsiteBucketName"], outputs["DistributionId"]
     )
 
 
-def content_type(path: Path) -> str:
-    guessed = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    if guessed.startswith("text/") or guessed in ("application/javascript", "application/json", "image/svg+xml"):
-        guessed += "; charset=utf-8"
-    return guessed
-
-
 def publish(static_dir: Path, outputs: StackOutputs, aws: boto3.Session, say: Say = print) -> list[str]:
     """Upload static/ (with a config.js pointing at the API) and invalidate CloudFront; return the keys."""
-    files = {p.relative_to(static_dir).as_posix(): p.read_bytes() for p in sorted(static_dir.rglob("*")) if p.is_file()}
+    files = site_files(static_dir, outputs.api_url)
     if "index.html" not in files:
         raise AwsError(f"{static_dir} has no index.html")
-    files["config.js"] = config_js(outputs.api_url).encode()
     s3 = aws.client("s3")
     for key, body in files.items():
         cache = "no-cache" if key in NO_CACHE else "public, max-age=300"
         with aws_errors(f"uploading {key} to s3://{outputs.bucket}"):
-            s3.put_object(Bucket=outputs.bucket, Key=key, Body=body, ContentType=content_type(Path(key)),
-                          CacheControl=cache)  # fmt: skip
+            s3.put_object(Bucket=outputs.bucket, Key=key, Body=body, ContentType=content_type(key), CacheControl=cache)
     say(f"uploaded {len(files)} files to s3://{outputs.bucket} (config.js -> {outputs.api_url})")
     with aws_errors(f"invalidating CloudFront distribution {outputs.distribution_id}"):
         aws.client("cloudfront").create_invalidation(
@@ -90,8 +81,10 @@ def empty_bucket(bucket: str, aws: boto3.Session) -> int:
     count = 0
     with aws_errors(f"emptying s3://{bucket}"):
         for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
-            doomed = [{"Key": v["Key"], "VersionId": v["VersionId"]}
-                      for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]  # fmt: skip
+            doomed = [
+                {"Key": v["Key"], "VersionId": v["VersionId"]}
+                for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
+            ]
             if doomed:
                 s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed, "Quiet": True})
                 count += len(doomed)

@@ -12,11 +12,11 @@ from typing import Any
 
 import torch
 
-from ..artifact import load
-from ..encoding import encode
-from ..endpoint.serve import _Gunicorn
-from ..inference import calibrated
-from .preprocess import classic_review_to_words
+from sentiment.bench.preprocess import classic_review_to_words
+from sentiment.model.artifact import load
+from sentiment.model.encoding import encode
+from sentiment.model.inference import calibrated
+from sentiment.web.server import Limits, serve
 
 
 class ClassicApp:
@@ -41,12 +41,6 @@ class ClassicApp:
         return [body]
 
 
-class _ClassicGunicorn(_Gunicorn):
-    def load(self) -> ClassicApp:  # type: ignore[override]
-        return ClassicApp(self.model_dir)
-
-
 if __name__ == "__main__":
-    model_dir, port = sys.argv[1], sys.argv[2]
-    _ClassicGunicorn(model_dir, {"bind": f"127.0.0.1:{port}", "workers": 2, "worker_class": "gthread",
-                                 "threads": 2, "loglevel": "warning"}).run()  # fmt: skip
+    model_dir, port = sys.argv[1], int(sys.argv[2])
+    serve(lambda: ClassicApp(model_dir), "127.0.0.1", port, 2, Limits(max_body_bytes=5_000_000), "classic-endpoint")

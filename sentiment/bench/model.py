@@ -14,18 +14,18 @@ from typing import Any
 
 import numpy as np
 
-from .. import archive, storage
-from ..artifact import load
-from ..baseline import fit_tfidf_logistic
-from ..data import read_split, split_validation
-from ..evaluate import score_metrics
-from ..network import named_config
-from ..predict import Predictor
-from ..prepare import PrepareOptions, prepare
-from ..report import markdown_table
-from ..train import TrainConfig
-from ..workflow import train_artifact
-from . import machine_description
+from sentiment.bench import machine_description
+from sentiment.bench.baseline import fit_tfidf_logistic
+from sentiment.core.report import markdown_table
+from sentiment.data import archive, storage
+from sentiment.data.prepare import PrepareOptions, prepare
+from sentiment.data.reviews import read_split, split_validation
+from sentiment.model.artifact import load
+from sentiment.model.network import named_config
+from sentiment.model.text_scorer import TextScorer
+from sentiment.training.evaluate import score_metrics
+from sentiment.training.train import TrainConfig
+from sentiment.training.workflow import train_artifact
 
 # What each model needs from data preparation and training; `make train` uses the same.
 SETUPS: dict[str, dict[str, Any]] = {
@@ -72,8 +72,8 @@ def run(archive_path: str | None, output: str, data_root: str = "data", runs: st
         started = time.perf_counter()
         train_artifact(named_config(name), TrainConfig(**setup["train"]), data_dir, data_dir, f"{runs}/{name}")
         train_seconds = time.perf_counter() - started
-        predictor = Predictor(load(f"{runs}/{name}"))
-        scores, rate = _timed_scores(predictor.scores, test_texts)
+        scorer = TextScorer(load(f"{runs}/{name}"))
+        scores, rate = _timed_scores(scorer.scores, test_texts)
         rows.append(_row(name, score_metrics(scores, test_labels), train_seconds, rate))
 
     baseline = fit_tfidf_logistic([r.text for r in train_reviews], np.array([r.label for r in train_reviews]))
@@ -82,8 +82,12 @@ def run(archive_path: str | None, output: str, data_root: str = "data", runs: st
 
     headers = list(rows[0])
     table = markdown_table(headers, [[r[h] for h in headers] for r in rows])
-    record = {"benchmark": "model", "date": datetime.now(UTC).isoformat(timespec="seconds"),
-              "machine": machine_description(), "rows": rows}  # fmt: skip
+    record = {
+        "benchmark": "model",
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine_description(),
+        "rows": rows,
+    }
     Path(output).mkdir(parents=True, exist_ok=True)
     storage.write_text(Path(output) / "model.json", json.dumps(record, indent=2))
     header = f"# Model benchmark (IMDB test set, 25,000 reviews)\n\n{record['date']} on {record['machine']}\n\n"

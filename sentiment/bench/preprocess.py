@@ -18,12 +18,12 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 from nltk.stem.porter import PorterStemmer
 
-from .. import archive, storage
-from ..corpus import reviews_to_words
-from ..data import read_split
-from ..preprocess import review_to_words, stem
-from ..report import markdown_table
-from . import machine_description
+from sentiment.bench import machine_description
+from sentiment.core.report import markdown_table
+from sentiment.data import archive, storage
+from sentiment.data.corpus import reviews_to_words
+from sentiment.data.reviews import read_split
+from sentiment.text.preprocess import review_to_words, stem
 
 
 def _classic_stopwords() -> list[str]:

@@ -21,16 +21,16 @@ from typing import Any
 
 import numpy as np
 
-from .. import archive, storage
-from ..artifact import load
-from ..batch import score_file
-from ..data import read_split
-from ..encoding import encode, encode_many
-from ..local.processes import free_port, running
-from ..preprocess import review_to_words
-from ..report import markdown_table
-from . import machine_description
-from .preprocess import classic_review_to_words
+from sentiment.batch import score_file
+from sentiment.bench import machine_description
+from sentiment.bench.preprocess import classic_review_to_words
+from sentiment.core.report import markdown_table
+from sentiment.data import archive, storage
+from sentiment.data.reviews import read_split
+from sentiment.local.processes import free_port, running
+from sentiment.model.artifact import load
+from sentiment.model.encoding import encode, encode_many
+from sentiment.text.preprocess import review_to_words
 
 
 def _latencies(port: int, body: bytes, content_type: str, n: int) -> list[float]:
@@ -69,16 +69,22 @@ def run(model_dir: str, archive_path: str | None, output: str, requests: int = 5
 
     rows: list[list[Any]] = []
     port = free_port()
-    with running([sys.executable, "-m", "sentiment.cli", "serve", "--model-dir", model_dir, "--port", str(port)],
-                 f"http://127.0.0.1:{port}/ping"):  # fmt: skip
+    with running(
+        [sys.executable, "-m", "sentiment.cli", "serve", "--model-dir", model_dir, "--port", str(port)],
+        f"http://127.0.0.1:{port}/ping",
+    ):
         plain = _latencies(port, ours_body.encode(), "application/json", requests)
         explained = _latencies(port, explain_body.encode(), "application/json", requests)
     port = free_port()
-    with running([sys.executable, "-m", "sentiment.bench.classic_server", model_dir, str(port)],
-                 f"http://127.0.0.1:{port}/ping"):  # fmt: skip
+    with running(
+        [sys.executable, "-m", "sentiment.bench.classic_server", model_dir, str(port)], f"http://127.0.0.1:{port}/ping"
+    ):
         classic_latency = _latencies(port, median_text.encode(), "text/plain", max(50, requests // 10))
-    for name, values in (("ours: ids over HTTP", plain), ("ours: ids + explanation", explained),
-                         ("classic: text, preprocessing in predict_fn", classic_latency)):  # fmt: skip
+    for name, values in (
+        ("ours: ids over HTTP", plain),
+        ("ours: ids + explanation", explained),
+        ("classic: text, preprocessing in predict_fn", classic_latency),
+    ):
         p50, p99 = _percentiles(values)
         rows.append(
             [name, len(values), round(p50, 2), round(p99, 2), f"{statistics.median(classic_latency) / p50:.1f}x"]
@@ -104,9 +110,14 @@ def run(model_dir: str, archive_path: str | None, output: str, requests: int = 5
     ]
     batch_table = markdown_table(["batch scoring", "reviews", "seconds", "reviews/s", "vs classic"], batch_rows)
 
-    record = {"benchmark": "serving", "date": datetime.now(UTC).isoformat(timespec="seconds"),
-              "machine": machine_description(), "median_review_tokens": encoded.length,
-              "latency": rows, "batch": batch_rows}  # fmt: skip
+    record = {
+        "benchmark": "serving",
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine_description(),
+        "median_review_tokens": encoded.length,
+        "latency": rows,
+        "batch": batch_rows,
+    }
     Path(output).mkdir(parents=True, exist_ok=True)
     storage.write_text(Path(output) / "serving.json", json.dumps(record, indent=2))
     header = f"# Serving benchmark\n\n{record['date']} on {record['machine']}\n\n"

@@ -17,12 +17,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .. import archive, storage
-from ..data import read_split
-from ..errors import ConfigError
-from ..local.processes import free_port, running
-from ..report import markdown_table
-from . import machine_description
+from sentiment.bench import machine_description
+from sentiment.core.errors import ConfigError
+from sentiment.core.report import markdown_table
+from sentiment.data import archive, storage
+from sentiment.data.reviews import read_split
+from sentiment.local.processes import free_port, running
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,18 @@ def wrk_load(
 def load_stack(model_dir: str, reviews: list[str], requests: int, concurrency: int) -> LoadResult:
     """Start `sentiment up` on free ports and load POST /predict with one JSON review per request."""
     port, model_port = free_port(), free_port()
-    command = [sys.executable, "-m", "sentiment.cli", "up", "--model-dir", model_dir, "--port", str(port),
-               "--model-port", str(model_port)]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "sentiment.cli",
+        "up",
+        "--model-dir",
+        model_dir,
+        "--port",
+        str(port),
+        "--model-port",
+        str(model_port),
+    ]
     with running(command, f"http://127.0.0.1:{port}/health"):
         bodies = [json.dumps({"review": r}) for r in reviews]
         name = "ours: local stack, POST /predict (handler + endpoint + explanations)"

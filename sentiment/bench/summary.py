@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .. import storage
-from ..errors import ConfigError
-from ..report import markdown_table
-from . import machine_description
+from sentiment.bench import machine_description
+from sentiment.core.errors import ConfigError
+from sentiment.core.report import markdown_table
+from sentiment.data import storage
 
 HEADERS = ["measure", "ours", "baseline (same run)", "ours vs baseline"]
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import json
-import mimetypes
 import time
 import uuid
 from collections.abc import Iterable
@@ -20,12 +19,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from .lambda_runtime import FunctionPool
-from .template import Api, GatewayResponse
+from sentiment.local.lambda_runtime import FunctionPool
+from sentiment.local.template import Api, GatewayResponse
+from sentiment.web.site import CONFIG_JS, content_type
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's request payload limit
 STAGE = "local"
-_TEXT_TYPES = ("text/", "application/json", "application/javascript", "application/xml")
 StartResponse = Any
 
 
@@ -99,8 +98,9 @@ class Gateway:
                 return _reply(start_response, 200, body if method == "GET" else b"", {"Content-Type": content_type})
         return self._gateway_error(start_response, "MISSING_AUTHENTICATION_TOKEN", 404)
 
-    def _invoke(self, function: str, method: str, path: str, environ: dict[str, Any],
-                start_response: StartResponse) -> Iterable[bytes]:  # fmt: skip
+    def _invoke(
+        self, function: str, method: str, path: str, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
         try:
             size = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -110,8 +110,14 @@ class Gateway:
         if size > MAX_PAYLOAD_BYTES:
             return self._gateway_error(start_response, "REQUEST_TOO_LARGE", 413)
         body = environ["wsgi.input"].read(size) if size else b""
-        event = proxy_event(method, path, _headers_of(environ), body, environ.get("QUERY_STRING", ""),
-                            environ.get("REMOTE_ADDR", "127.0.0.1"))  # fmt: skip
+        event = proxy_event(
+            method,
+            path,
+            _headers_of(environ),
+            body,
+            environ.get("QUERY_STRING", ""),
+            environ.get("REMOTE_ADDR", "127.0.0.1"),
+        )
         try:
             result = self.pools[function].invoke(event)
             status = int(result["statusCode"])
@@ -123,8 +129,9 @@ class Gateway:
         headers.update(result.get("headers") or {})
         return _reply(start_response, status, payload, headers)
 
-    def _gateway_error(self, start_response: StartResponse, kind: str, status: int,
-                       message: str = "") -> Iterable[bytes]:  # fmt: skip
+    def _gateway_error(
+        self, start_response: StartResponse, kind: str, status: int, message: str = ""
+    ) -> Iterable[bytes]:
         """The template's gateway response of this kind (with $context.error.messageString filled in)."""
         response = self.api.gateway_responses.get(kind) or GatewayResponse(status, "")
         body = response.body.replace("$context.error.messageString", json.dumps(message or kind.lower()))
@@ -134,15 +141,12 @@ class Gateway:
 
     def _static(self, path: str) -> tuple[bytes, str] | None:
         if path == "/config.js":
-            return self.config_js, "application/javascript; charset=utf-8"
+            return self.config_js, content_type(CONFIG_JS)
         relative = "index.html" if path.endswith("/") else path.lstrip("/")
         target = (self.static_dir / relative).resolve()
         if not target.is_relative_to(self.static_dir) or not target.is_file():
             return None
-        content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-        if content_type.startswith(_TEXT_TYPES):
-            content_type += "; charset=utf-8"
-        return target.read_bytes(), content_type
+        return target.read_bytes(), content_type(target.name)
 
 
 def _reply(start_response: StartResponse, status: int, body: bytes, headers: dict[str, str]) -> list[bytes]:
@@ -154,8 +158,3 @@ def _reply(start_response: StartResponse, status: int, body: bytes, headers: dic
     headers.setdefault("Cache-Control", "no-store")
     start_response(f"{status} {reason}", [*headers.items(), ("Content-Length", str(len(body)))])
     return [body]
-
-
-def config_js(api_url: str) -> str:
-    """The website's configuration (the same file `make deploy` writes from the stack outputs)."""
-    return f"window.SENTIMENT_CONFIG = {json.dumps({'apiUrl': api_url.rstrip('/')}, indent=2)};\n"

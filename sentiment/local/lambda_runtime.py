@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from ..errors import ConfigError
-from .template import FunctionSpec
+from sentiment.core.errors import ConfigError
+from sentiment.local.template import FunctionSpec
 
 Handler = Callable[[dict[str, Any], Any], dict[str, Any]]
 

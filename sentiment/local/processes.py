@@ -14,8 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-from ..errors import ConfigError
-from ..ports import free_port, port_is_free
+from sentiment.core.errors import ConfigError
+from sentiment.web.ports import free_port, port_is_free
 
 __all__ = ["free_port", "port_is_free", "running", "stop", "wait_until_up"]
 
@@ -27,8 +27,10 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 6
     while time.monotonic() < deadline:
         if process.poll() is not None:
             said = process.stderr.read().decode(errors="replace").strip() if process.stderr else ""
-            raise ConfigError(f"{what} exited with status {process.returncode} before answering"
-                              + (f": {said}" if said else "; see its message above"))  # fmt: skip
+            raise ConfigError(
+                f"{what} exited with status {process.returncode} before answering"
+                + (f": {said}" if said else "; see its message above")
+            )
         try:
             with urllib.request.urlopen(url, timeout=2):
                 return
@@ -58,8 +60,14 @@ def running(
     timeout: float = 120.0,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Run `command` until the block ends; it is up once `ready_url` answers."""
-    process = subprocess.Popen(list(command), env={**os.environ, **(env or {})}, cwd=cwd,
-                               stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)  # fmt: skip
+    process = subprocess.Popen(
+        list(command),
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+        start_new_session=True,
+    )
     try:
         wait_until_up(ready_url, process, timeout)
         yield process

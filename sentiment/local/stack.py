@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from .. import config
-from ..errors import ConfigError
-from .gateway import Gateway, config_js
-from .lambda_runtime import FunctionPool
-from .processes import port_is_free, stop, wait_until_up
-from .template import read_api
-from .wsgi import ThreadingWSGIServer, make_threaded_server
+from sentiment.core import config
+from sentiment.core.errors import ConfigError
+from sentiment.local.gateway import Gateway
+from sentiment.local.lambda_runtime import FunctionPool
+from sentiment.local.processes import port_is_free, stop, wait_until_up
+from sentiment.local.template import read_api
+from sentiment.local.wsgi import ThreadingWSGIServer, make_threaded_server
+from sentiment.web.site import config_js
 
 log = logging.getLogger(__name__)
 LOCAL_ENDPOINT_NAME = "sentiment-local"
@@ -33,9 +34,9 @@ class StackOptions:
     host: str = "127.0.0.1"
     port: int = 3000
     model_port: int = 8080
-    model_dir: Path = config.PROJECT_ROOT / "model" / "artifact"
-    template: Path = config.PROJECT_ROOT / "template.yaml"
-    static_dir: Path = config.PROJECT_ROOT / "static"
+    model_dir: Path = config.SHIPPED_MODEL_DIR
+    template: Path = config.TEMPLATE
+    static_dir: Path = config.STATIC_DIR
     concurrency: int = 4  # handler instances, like Lambda's concurrent executions
     endpoint_url: str | None = None  # an already running model server: do not start one
     model_workers: int = 0
@@ -51,11 +52,11 @@ def lambda_environment(options: StackOptions, endpoint_url: str) -> dict[str, st
         config.ENV_ENDPOINT_NAME: LOCAL_ENDPOINT_NAME,
         config.ENV_ALLOWED_ORIGIN: options.url,
         config.ENV_SERVED_MODEL_DIR: str(options.model_dir),
-        "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME": endpoint_url,
+        config.ENV_SAGEMAKER_RUNTIME_URL: endpoint_url,
         # Local only: requests are signed, never sent to AWS.
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_SECRET_ACCESS_KEY": "local",
-        "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+        config.ENV_AWS_REGION: os.environ.get(config.ENV_AWS_REGION, "us-east-1"),
         "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED", "true"),
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
     }
@@ -86,8 +87,18 @@ def _check_port(host: str, port: int, what: str, option: str) -> None:
 
 
 def start_model_server(options: StackOptions) -> subprocess.Popen[bytes]:
-    command = [sys.executable, "-m", "sentiment.cli", "serve", "--model-dir", str(options.model_dir),
-               "--host", options.host, "--port", str(options.model_port)]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "sentiment.cli",
+        "serve",
+        "--model-dir",
+        str(options.model_dir),
+        "--host",
+        options.host,
+        "--port",
+        str(options.model_port),
+    ]
     if options.model_workers:
         command += ["--workers", str(options.model_workers)]
     return subprocess.Popen(command, start_new_session=True)

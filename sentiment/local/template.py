@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import ConfigError
+from sentiment.core.errors import ConfigError
 
 
 class _CloudFormationLoader(yaml.SafeLoader):

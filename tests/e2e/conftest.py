@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sentiment.config import PROJECT_ROOT
+from sentiment.core.config import PROJECT_ROOT
 from sentiment.local import processes
 from tests.processes import free_port, running, sentiment_command, wait_until_up
 
@@ -42,8 +42,9 @@ class ModelServer:
     def start(self) -> None:
         port = str(self.port)
         command = sentiment_command("serve", "--model-dir", "model/artifact", "--port", port, "--workers", "1")
-        self.process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                        start_new_session=True)  # fmt: skip
+        self.process = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+        )
         wait_until_up(f"{self.url}/ping", self.process)
 
     def stop(self) -> None:

@@ -32,8 +32,10 @@ def test_positive_and_negative_reviews_with_highlighted_words(page: Any) -> None
     screenshot(page, "positive")
     predict(page, NEGATIVE)
     assert page.text_content("#verdict-label") == "NEGATIVE"
-    weights = {w: float(page.locator("#highlighted mark", has_text=w).first.get_attribute("data-weight"))
-               for w in ("awful", "Dull")}  # fmt: skip
+    weights = {
+        w: float(page.locator("#highlighted mark", has_text=w).first.get_attribute("data-weight"))
+        for w in ("awful", "Dull")
+    }
     assert all(weight < 0 for weight in weights.values())
     assert page.locator("#history li").count() == 2
     screenshot(page, "negative")

@@ -17,7 +17,7 @@ from sentiment.aws.artifacts import upload_data, upload_model
 from sentiment.aws.endpoint import Autoscaling, EndpointSpec, Variant, deploy, destroy
 from sentiment.aws.session import AwsError, session
 from sentiment.aws.website import delete_stack, publish, stack_outputs
-from sentiment.config import PROJECT_ROOT
+from sentiment.core.config import PROJECT_ROOT
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
@@ -29,8 +29,11 @@ MODEL_A, MODEL_B = f"s3://{BUCKET}/models/a/model.tar.gz", f"s3://{BUCKET}/model
 
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_DEFAULT_REGION": REGION}.items():  # fmt: skip
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     with mock_aws():
@@ -41,15 +44,22 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
         s3.put_object(Bucket=BUCKET, Key="models/b/model.tar.gz", Body=b"b")
         ecr = created.client("ecr")
         ecr.create_repository(repositoryName="sentiment-model")
-        ecr.put_image(repositoryName="sentiment-model", imageTag="1",
-                      imageManifest=json.dumps({"schemaVersion": 2, "config": {}, "layers": []}),
-                      imageManifestMediaType="application/vnd.docker.distribution.manifest.v2+json")  # fmt: skip
+        ecr.put_image(
+            repositoryName="sentiment-model",
+            imageTag="1",
+            imageManifest=json.dumps({"schemaVersion": 2, "config": {}, "layers": []}),
+            imageManifestMediaType="application/vnd.docker.distribution.manifest.v2+json",
+        )
         yield created
 
 
 def spec(**changes: Any) -> EndpointSpec:
-    settings: dict[str, Any] = {"name": "sentiment-endpoint", "image_uri": IMAGE, "role_arn": ROLE,
-                                "variants": [Variant("AllTraffic", MODEL_A)]}  # fmt: skip
+    settings: dict[str, Any] = {
+        "name": "sentiment-endpoint",
+        "image_uri": IMAGE,
+        "role_arn": ROLE,
+        "variants": [Variant("AllTraffic", MODEL_A)],
+    }
     return EndpointSpec(**{**settings, **changes})
 
 
@@ -101,18 +111,29 @@ def test_a_b_variants_with_weights(aws: boto3.Session) -> None:
 
 def test_destroy_deletes_what_deploy_created(aws: boto3.Session) -> None:
     rule = Autoscaling()
-    deploy(spec(serverless=False, autoscaling=rule, variants=[Variant("A", MODEL_A, 1), Variant("B", MODEL_B, 1)]),
-           aws, say=quiet)  # fmt: skip
+    deploy(
+        spec(serverless=False, autoscaling=rule, variants=[Variant("A", MODEL_A, 1), Variant("B", MODEL_B, 1)]),
+        aws,
+        say=quiet,
+    )
     lines: list[str] = []
     deleted = destroy("sentiment-endpoint", aws, say=lines.append)
-    assert sorted(d.split()[0] for d in deleted) == ["autoscaling", "autoscaling", "endpoint", "endpoint", "model",
-                                                      "model"]  # fmt: skip
+    assert sorted(d.split()[0] for d in deleted) == [
+        "autoscaling",
+        "autoscaling",
+        "endpoint",
+        "endpoint",
+        "model",
+        "model",
+    ]
     sagemaker = aws.client("sagemaker")
     assert sagemaker.list_endpoints()["Endpoints"] == []
     assert sagemaker.list_endpoint_configs()["EndpointConfigs"] == []
     assert sagemaker.list_models()["Models"] == []
-    assert aws.client("application-autoscaling").describe_scalable_targets(ServiceNamespace="sagemaker")[
-        "ScalableTargets"] == []  # fmt: skip
+    assert (
+        aws.client("application-autoscaling").describe_scalable_targets(ServiceNamespace="sagemaker")["ScalableTargets"]
+        == []
+    )
     assert all(line.startswith("deleted ") for line in lines)
     assert destroy("sentiment-endpoint", aws, say=lines.append) == []
     assert lines[-1] == "no endpoint sentiment-endpoint: nothing to delete there"
@@ -196,12 +217,24 @@ STACK_TEMPLATE = {
 
 def test_publish_writes_config_and_content_types(aws: boto3.Session) -> None:
     cloudfront = aws.client("cloudfront")
-    distribution = cloudfront.create_distribution(DistributionConfig={
-        "CallerReference": "test", "Comment": "", "Enabled": True,
-        "Origins": {"Quantity": 1, "Items": [{"Id": "s3", "DomainName": "sentiment-website.s3.amazonaws.com",
-                                                "S3OriginConfig": {"OriginAccessIdentity": ""}}]},
-        "DefaultCacheBehavior": {"TargetOriginId": "s3", "ViewerProtocolPolicy": "redirect-to-https"},
-    })["Distribution"]["Id"]  # fmt: skip
+    distribution = cloudfront.create_distribution(
+        DistributionConfig={
+            "CallerReference": "test",
+            "Comment": "",
+            "Enabled": True,
+            "Origins": {
+                "Quantity": 1,
+                "Items": [
+                    {
+                        "Id": "s3",
+                        "DomainName": "sentiment-website.s3.amazonaws.com",
+                        "S3OriginConfig": {"OriginAccessIdentity": ""},
+                    }
+                ],
+            },
+            "DefaultCacheBehavior": {"TargetOriginId": "s3", "ViewerProtocolPolicy": "redirect-to-https"},
+        }
+    )["Distribution"]["Id"]
     template = json.loads(json.dumps(STACK_TEMPLATE))
     template["Outputs"]["DistributionId"]["Value"] = distribution
     aws.client("cloudformation").create_stack(StackName="sentiment", TemplateBody=json.dumps(template))
@@ -250,8 +283,24 @@ def test_the_commands_end_to_end(aws: boto3.Session, capsys: pytest.CaptureFixtu
 
     model = f"s3://{BUCKET}/shipped/model.tar.gz"
     assert main("upload-model", ["--s3", model, "--region", REGION]) == 0
-    assert main("deploy", ["--image-uri", IMAGE, "--role-arn", ROLE, "--variant", f"Current={model}@3",
-                           "--variant", f"Candidate={MODEL_B}@1", "--region", REGION]) == 0  # fmt: skip
+    assert (
+        main(
+            "deploy",
+            [
+                "--image-uri",
+                IMAGE,
+                "--role-arn",
+                ROLE,
+                "--variant",
+                f"Current={model}@3",
+                "--variant",
+                f"Candidate={MODEL_B}@1",
+                "--region",
+                REGION,
+            ],
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "endpoint sentiment-endpoint is ready. Next: make deploy ENDPOINT_NAME=sentiment-endpoint" in out
     assert "variants Current=3, Candidate=1" in out
@@ -262,17 +311,24 @@ def test_the_commands_end_to_end(aws: boto3.Session, capsys: pytest.CaptureFixtu
 @pytest.mark.parametrize(
     ("command", "argv", "message"),
     [
-        ("deploy", ["--image-uri", IMAGE, "--role-arn", ROLE, "--model-data", MODEL_A, "--region", "mars-1"],
-         "not an AWS region with SageMaker"),
-        ("deploy", ["--image-uri", IMAGE, "--role-arn", ROLE, "--model-data", f"s3://{BUCKET}/none/model.tar.gz"],
-         "model artifact not found"),
+        (
+            "deploy",
+            ["--image-uri", IMAGE, "--role-arn", ROLE, "--model-data", MODEL_A, "--region", "mars-1"],
+            "not an AWS region with SageMaker",
+        ),
+        (
+            "deploy",
+            ["--image-uri", IMAGE, "--role-arn", ROLE, "--model-data", f"s3://{BUCKET}/none/model.tar.gz"],
+            "model artifact not found",
+        ),
         ("publish", [], "no stack sentiment"),
         ("upload-data", ["--data", "nowhere", "--s3", f"s3://{BUCKET}/imdb"], "has no train.csv"),
         ("upload-model", ["--model-dir", "nowhere", "--s3", f"s3://{BUCKET}/m/model.tar.gz"], "not a model artifact"),
     ],
-)  # fmt: skip
-def test_command_errors_are_one_line(aws: boto3.Session, capsys: pytest.CaptureFixture[str], command: str,
-                                     argv: list[str], message: str) -> None:  # fmt: skip
+)
+def test_command_errors_are_one_line(
+    aws: boto3.Session, capsys: pytest.CaptureFixture[str], command: str, argv: list[str], message: str
+) -> None:
     from sentiment.aws.commands import main
 
     assert main(command, argv) == 2

@@ -50,8 +50,15 @@ def test_jsonl_with_broken_lines(tiny_model_dir: Path, tmp_path: Path) -> None:
         ("missing.txt", None, "out.csv", "input file not found"),
     ],
 )
-def test_unusable_files_get_one_message(tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                        name: str, content: str | None, output: str, message: str) -> None:  # fmt: skip
+def test_unusable_files_get_one_message(
+    tiny_model_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    name: str,
+    content: str | None,
+    output: str,
+    message: str,
+) -> None:
     if content is not None:
         (tmp_path / name).write_text(content)
     assert main(["batch", str(tmp_path / name), str(tmp_path / output), *_model(tiny_model_dir)]) == 2

@@ -3,8 +3,8 @@
 import pytest
 from moto import mock_aws
 
-from sentiment.errors import ConfigError
-from sentiment.transform import TransformJob
+from sentiment.aws.batch_transform import TransformJob
+from sentiment.core.errors import ConfigError
 from tests.processes import PROJECT_ROOT
 
 
@@ -53,12 +53,27 @@ def test_launcher_creates_the_job(monkeypatch: pytest.MonkeyPatch, capsys: pytes
         import boto3
 
         sagemaker = boto3.client("sagemaker")
-        sagemaker.create_model(ModelName="sentiment-model",
-                               PrimaryContainer={"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/sentiment:1",
-                                                 "ModelDataUrl": "s3://b/model.tar.gz"},
-                               ExecutionRoleArn="arn:aws:iam::123456789012:role/sagemaker")  # fmt: skip
-        code = launcher.main(["--model-name", "sentiment-model", "--input", "s3://b/imdb/test.csv",
-                              "--output", "s3://b/scores/", "--job-name", "imdb-test-scores"])  # fmt: skip
+        sagemaker.create_model(
+            ModelName="sentiment-model",
+            PrimaryContainer={
+                "Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/sentiment:1",
+                "ModelDataUrl": "s3://b/model.tar.gz",
+            },
+            ExecutionRoleArn="arn:aws:iam::123456789012:role/sagemaker",
+        )
+        code = launcher.main(
+            "batch-transform",
+            [
+                "--model-name",
+                "sentiment-model",
+                "--input",
+                "s3://b/imdb/test.csv",
+                "--output",
+                "s3://b/scores/",
+                "--job-name",
+                "imdb-test-scores",
+            ],
+        )
         assert code == 0
         job = sagemaker.describe_transform_job(TransformJobName="imdb-test-scores")
         assert job["ModelName"] == "sentiment-model"

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 import torch
 
-from sentiment.artifact import Artifact
-from sentiment.endpoint.handlers import (
+from sentiment.model.artifact import Artifact
+from sentiment.model.explain import attributions
+from sentiment.serving.handlers import (
     MAX_PAYLOAD_BYTES,
     MAX_ROWS,
     EndpointError,
@@ -17,7 +18,6 @@ from sentiment.endpoint.handlers import (
     output_fn,
     predict_fn,
 )
-from sentiment.explain import attributions
 from tests.synthetic import VOCAB, WIDTH, encoded_set
 
 
@@ -30,8 +30,13 @@ def _json_body(rows: list[tuple[int, list[int]]], **extra: object) -> str:
     return json.dumps({"instances": [{"length": n, "ids": ids} for n, ids in rows], **extra})
 
 
-def _invoke(model: Artifact, body: str | bytes, content_type: str, accept: str = "application/json",
-            attributes: str | None = None) -> tuple[bytes, str]:  # fmt: skip
+def _invoke(
+    model: Artifact,
+    body: str | bytes,
+    content_type: str,
+    accept: str = "application/json",
+    attributes: str | None = None,
+) -> tuple[bytes, str]:
     return output_fn(predict_fn(input_fn(body, content_type, attributes), model), accept)
 
 

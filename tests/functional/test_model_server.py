@@ -10,7 +10,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from sentiment.endpoint.server import ModelServer
+from sentiment.serving.app import ModelServer
 from tests.httpserver import serving
 
 
@@ -20,8 +20,9 @@ def url(tiny_model_dir: Path) -> Iterator[str]:
         yield base
 
 
-def request(url: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None,
-            method: str | None = None) -> tuple[int, dict[str, str], bytes]:  # fmt: skip
+def request(
+    url: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None, method: str | None = None
+) -> tuple[int, dict[str, str], bytes]:
     req = urllib.request.Request(url + path, data=body, headers=headers or {}, method=method)
     try:
         with urllib.request.urlopen(req, timeout=10) as response:
@@ -31,9 +32,14 @@ def request(url: str, path: str, body: bytes | None = None, headers: dict[str, s
 
 
 def runtime_client(url: str):  # type: ignore[no-untyped-def]
-    return boto3.client("sagemaker-runtime", region_name="us-east-1", endpoint_url=url,
-                        aws_access_key_id="test", aws_secret_access_key="test",
-                        config=Config(retries={"max_attempts": 1}))  # fmt: skip
+    return boto3.client(
+        "sagemaker-runtime",
+        region_name="us-east-1",
+        endpoint_url=url,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(retries={"max_attempts": 1}),
+    )
 
 
 def test_ping(url: str) -> None:
@@ -62,8 +68,9 @@ def test_invocations_json_and_csv(url: str) -> None:
         ("/ping", b"x", {}, "POST", 405),
     ],
 )
-def test_errors_are_json_with_their_status(url: str, path: str, body: bytes | None, headers: dict[str, str],
-                                           method: str, status: int) -> None:  # fmt: skip
+def test_errors_are_json_with_their_status(
+    url: str, path: str, body: bytes | None, headers: dict[str, str], method: str, status: int
+) -> None:
     got, response_headers, answer = request(url, path, body, headers, method)
     assert got == status
     assert response_headers["Content-Type"] == "application/json"
@@ -78,8 +85,12 @@ def test_oversized_body_is_refused_before_reading(url: str) -> None:
 
 def test_boto3_invoke_endpoint_works_unchanged(url: str) -> None:
     client = runtime_client(url)
-    response = client.invoke_endpoint(EndpointName="sentiment-endpoint", ContentType="text/csv",
-                                      Accept="application/json", Body=b"3,2,4,6\n3,12,14,16\n")  # fmt: skip
+    response = client.invoke_endpoint(
+        EndpointName="sentiment-endpoint",
+        ContentType="text/csv",
+        Accept="application/json",
+        Body=b"3,2,4,6\n3,12,14,16\n",
+    )
     scores = [p["score"] for p in json.loads(response["Body"].read())["predictions"]]
     assert scores[0] > 0.5 > scores[1]
     assert response["ContentType"] == "application/json"

@@ -8,14 +8,21 @@ import pytest
 from moto import mock_aws
 
 from sentiment.cli import main
-from sentiment.prepare import PrepareOptions, load_word_dict, prepare
-from sentiment.training_files import read_csv
+from sentiment.data.prepare import PrepareOptions, load_word_dict, prepare
+from sentiment.training.encoded import read_csv
 from tests.conftest import write_imdb_archive
 
 
 def _options(archive: Path, output: str, **kw: object) -> PrepareOptions:
-    base = {"archive": str(archive), "output": output, "vocab_size": 30, "sequence_length": 12,
-            "validation_fraction": 0.25, "reviews_per_folder": 4, "workers": 1}  # fmt: skip
+    base = {
+        "archive": str(archive),
+        "output": output,
+        "vocab_size": 30,
+        "sequence_length": 12,
+        "validation_fraction": 0.25,
+        "reviews_per_folder": 4,
+        "workers": 1,
+    }
     return PrepareOptions(**{**base, **kw})  # type: ignore[arg-type]
 
 
@@ -95,7 +102,7 @@ def test_missing_archive_is_one_clear_message(tmp_path: Path, cache: Path, capsy
 
 
 def test_word2vec_embeddings_fit_the_dictionary(small_archive: Path, cache: Path, tmp_path: Path) -> None:
-    from sentiment.embeddings import load
+    from sentiment.training.embeddings import load
 
     out = tmp_path / "with-vectors"
     summary = prepare(_options(small_archive, str(out), embedding_dim=8, word2vec_epochs=2))
@@ -115,7 +122,7 @@ def test_word2vec_embeddings_fit_the_dictionary(small_archive: Path, cache: Path
 def test_bad_review_in_the_archive_is_named_and_nothing_is_written(
     tmp_path: Path, cache: Path, member: str, data: bytes, message: str
 ) -> None:
-    from sentiment.errors import DataError
+    from sentiment.core.errors import DataError
 
     archive = write_imdb_archive(tmp_path / "bad.tar.gz", per_folder=4, replace={member: data})
     out = tmp_path / "out"

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sentiment import service
-from sentiment.encoding import encode
-from sentiment.endpoint.handlers import input_fn, model_fn, output_fn, predict_fn
-from sentiment.preprocess import tokenize
-from sentiment.vocab import PAD_ID, WordDict
+from sentiment.api import request, service
+from sentiment.model.encoding import encode
+from sentiment.serving.handlers import input_fn, model_fn, output_fn, predict_fn
+from sentiment.text.preprocess import tokenize
+from sentiment.text.vocab import PAD_ID, WordDict
 
 # Every code point class, lone surrogates and controls included, mixed with words the model knows.
 ANY_TEXT = st.text(st.characters(codec=None, exclude_categories=()), max_size=400)
@@ -71,9 +71,10 @@ def test_any_review_is_scored_or_refused_with_a_documented_error(model: Any, rev
     key = "review" if isinstance(reviews, str) else "reviews"
     body = json.dumps({key: reviews})
     try:
-        answer = service.predict(service.parse_request(body, "application/json"), model.word_dict,
-                                 model.sequence_length, _endpoint(model))  # fmt: skip
-    except service.ServiceError as refused:
+        answer = service.score_reviews(
+            request.parse_request(body, "application/json"), model.word_dict, model.sequence_length, _endpoint(model)
+        )
+    except request.ServiceError as refused:
         assert refused.status in (400, 413) and refused.code in ("empty_review", "review_too_long")
         return
     results = [answer] if key == "review" else answer["results"]
@@ -88,8 +89,8 @@ def test_any_review_is_scored_or_refused_with_a_documented_error(model: Any, rev
 @given(st.binary(max_size=300), st.sampled_from(["application/json", "text/plain", "text/csv", None]))
 def test_any_body_parses_or_gets_a_4xx(body: bytes, content_type: str | None) -> None:
     try:
-        service.parse_request(body, content_type)
-    except service.ServiceError as refused:
+        request.parse_request(body, content_type)
+    except request.ServiceError as refused:
         assert 400 <= refused.status < 500
 
 
@@ -99,6 +100,6 @@ def test_megabytes_of_random_unicode(model: Any) -> None:
     tokens = tokenize(text)
     item = service.encode(text, model.word_dict, model.sequence_length)
     assert len(item.ids) <= model.sequence_length and item.truncated == (len(tokens) > model.sequence_length)
-    with pytest.raises(service.ServiceError) as refused:
-        service.parse_request(json.dumps({"review": text}), "application/json")
+    with pytest.raises(request.ServiceError) as refused:
+        request.parse_request(json.dumps({"review": text}), "application/json")
     assert refused.value.status == 413

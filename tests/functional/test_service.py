@@ -11,19 +11,26 @@ import pytest
 from botocore.config import Config
 from botocore.stub import Stubber
 
-from sentiment.artifact import load
-from sentiment.endpoint.server import ModelServer
-from sentiment.endpoint_client import EndpointClient
-from sentiment.service import MAX_BATCH_REVIEWS, MAX_REVIEW_BYTES, ServiceError, parse_request, predict
-from sentiment.vocab import WordDict
+from sentiment.api.endpoint_client import EndpointClient
+from sentiment.api.request import MAX_BATCH_REVIEWS, MAX_REVIEW_BYTES, ServiceError, parse_request
+from sentiment.api.service import score_reviews
+from sentiment.model.artifact import load
+from sentiment.serving.app import ModelServer
+from sentiment.text.vocab import WordDict
 from tests.httpserver import serving
 from tests.processes import free_port
 
 
 def _runtime(url: str, read_timeout: float = 5.0):  # type: ignore[no-untyped-def]
     config = Config(read_timeout=read_timeout, connect_timeout=1, retries={"max_attempts": 1})
-    return boto3.client("sagemaker-runtime", region_name="us-east-1", endpoint_url=url,
-                        aws_access_key_id="test", aws_secret_access_key="test", config=config)  # fmt: skip
+    return boto3.client(
+        "sagemaker-runtime",
+        region_name="us-east-1",
+        endpoint_url=url,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=config,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +42,7 @@ def served(tiny_model_dir: Path) -> Iterator[tuple[EndpointClient, WordDict, int
 
 def _predict(served: tuple[EndpointClient, WordDict, int], body: str, content_type: str = "application/json") -> Any:
     client, word_dict, length = served
-    return predict(parse_request(body, content_type), word_dict, length, client.invoke)
+    return score_reviews(parse_request(body, content_type), word_dict, length, client.invoke)
 
 
 def test_one_review_gets_label_score_and_word_explanations(served: tuple[EndpointClient, WordDict, int]) -> None:
@@ -58,8 +65,11 @@ def test_batch_with_bad_items_keeps_the_good_ones(served: tuple[EndpointClient, 
     reviews = ["w2 w3", "", 42, "x" * (MAX_REVIEW_BYTES + 1), "w12 w13"]
     answer = _predict(served, json.dumps({"reviews": reviews}))
     assert [(r["index"], r["label"]) for r in answer["results"]] == [(0, "POSITIVE"), (4, "NEGATIVE")]
-    assert [(e["index"], e["code"]) for e in answer["errors"]] == [(1, "empty_review"), (2, "not_a_string"),
-                                                                    (3, "review_too_long")]  # fmt: skip
+    assert [(e["index"], e["code"]) for e in answer["errors"]] == [
+        (1, "empty_review"),
+        (2, "not_a_string"),
+        (3, "review_too_long"),
+    ]
 
 
 def test_long_reviews_are_flagged_truncated(served: tuple[EndpointClient, WordDict, int]) -> None:
@@ -84,8 +94,9 @@ def test_long_reviews_are_flagged_truncated(served: tuple[EndpointClient, WordDi
         ("x", None, 415, "unsupported_media_type"),
     ],
 )
-def test_bad_requests(served: tuple[EndpointClient, WordDict, int], body: str, content_type: str | None,
-                      status: int, code: str) -> None:  # fmt: skip
+def test_bad_requests(
+    served: tuple[EndpointClient, WordDict, int], body: str, content_type: str | None, status: int, code: str
+) -> None:
     with pytest.raises(ServiceError) as caught:
         _predict(served, body, content_type)  # type: ignore[arg-type]
     assert (caught.value.status, caught.value.code) == (status, code)
@@ -131,7 +142,7 @@ def test_dictionary_mismatch_is_reported_not_scored(served: tuple[EndpointClient
     client, _, length = served
     other = WordDict(("zz", "yy"))
     with pytest.raises(ServiceError) as caught:
-        predict(parse_request('{"review": "w2"}', "application/json"), other, length, client.invoke)
+        score_reviews(parse_request('{"review": "w2"}', "application/json"), other, length, client.invoke)
     assert (caught.value.status, caught.value.code) == (503, "model_mismatch")
 
 

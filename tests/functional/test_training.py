@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 import torch
 
-from sentiment import artifact
 from sentiment.cli import main
-from sentiment.config import PROJECT_ROOT
-from sentiment.errors import DataError
-from sentiment.inference import predict_logits
-from sentiment.network import named_config
-from sentiment.train import TrainConfig, bucketed_batches, train
-from sentiment.training_files import read_csv
+from sentiment.core.config import PROJECT_ROOT
+from sentiment.core.errors import DataError
+from sentiment.model import artifact
+from sentiment.model.inference import predict_logits
+from sentiment.model.network import named_config
+from sentiment.training.encoded import read_csv
+from sentiment.training.train import TrainConfig, bucketed_batches, train
 from tests.synthetic import VOCAB, encoded_set, write_prepared
 
 SMALL = named_config("default", vocab_size=VOCAB, embedding_dim=16, hidden_dim=16, ngram_buckets=101, dropout=0.1)
@@ -125,11 +125,21 @@ def test_missing_training_files_are_named(tmp_path: Path, capsys: pytest.Capture
 
 def test_sagemaker_entry_point_uses_sm_variables(prepared: Path, tmp_path: Path) -> None:
     model_dir = tmp_path / "opt-ml-model"
-    env = {**os.environ, "SM_CHANNEL_TRAIN": str(prepared), "SM_CHANNEL_VALIDATION": str(prepared),
-           "SM_MODEL_DIR": str(model_dir), "PYTHONPATH": str(PROJECT_ROOT)}  # fmt: skip
+    env = {
+        **os.environ,
+        "SM_CHANNEL_TRAIN": str(prepared),
+        "SM_CHANNEL_VALIDATION": str(prepared),
+        "SM_MODEL_DIR": str(model_dir),
+        "PYTHONPATH": str(PROJECT_ROOT),
+    }
     args = ["--epochs", "1", "--embedding-dim", "8", "--hidden-dim", "8", "--ngram-buckets", "0", "--threads", "1"]
-    done = subprocess.run([sys.executable, str(PROJECT_ROOT / "training" / "train.py"), *args],
-                          env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, str(PROJECT_ROOT / "training" / "train.py"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     loaded = artifact.load(model_dir)
     assert loaded.network.embedding_dim == 8 and loaded.training["best_epoch"] == 1

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from sentiment import service
-from sentiment.config import PROJECT_ROOT
+from sentiment.api import request
+from sentiment.core.config import PROJECT_ROOT
 from sentiment.local.template import read_api
 
 pytestmark = pytest.mark.slow
@@ -23,18 +23,39 @@ def test_the_document_matches_the_template_and_the_limits() -> None:
     documented = {(method.upper(), path) for path, item in document["paths"].items() for method in item}
     routes = {route for route in read_api(PROJECT_ROOT / "template.yaml").routes if route[0] != "OPTIONS"}
     assert documented == routes
-    assert document["info"]["x-limits"] == service.LIMITS
+    assert document["info"]["x-limits"] == request.LIMITS
     batch = document["components"]["schemas"]["BatchRequest"]["properties"]["reviews"]
-    assert batch["maxItems"] == service.MAX_BATCH_REVIEWS
+    assert batch["maxItems"] == request.MAX_BATCH_REVIEWS
 
 
 def test_schemathesis_finds_nothing(stack: str, tmp_path: Path) -> None:
     schemathesis = Path(sys.executable).with_name("schemathesis")
     done = subprocess.run(
-        [str(schemathesis), "run", f"{stack}/openapi.json", "--url", stack, "--checks", "all",
-         "--exclude-checks", "unsupported_method", "--max-examples", "80", "--seed", "20261122",
-         "--report", "junit", "--report-dir", str(tmp_path)],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+        [
+            str(schemathesis),
+            "--config-file",
+            str(PROJECT_ROOT / "schemathesis.toml"),
+            "run",
+            f"{stack}/openapi.json",
+            "--url",
+            stack,
+            "--checks",
+            "all",
+            "--exclude-checks",
+            "unsupported_method",
+            "--max-examples",
+            "80",
+            "--seed",
+            "20261122",
+            "--report",
+            "junit",
+            "--report-dir",
+            str(tmp_path),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,  # its .schemathesis/ cache lands there
+    )
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
     assert "generated" in done.stdout

@@ -4,11 +4,11 @@ from pathlib import Path
 
 import pytest
 
-from sentiment import archive
 from sentiment.cli import main
-from sentiment.data import read_split, split_validation
-from sentiment.prepare import load_word_dict
-from sentiment.training_files import read_csv
+from sentiment.data import archive
+from sentiment.data.prepare import load_word_dict
+from sentiment.data.reviews import read_split, split_validation
+from sentiment.training.encoded import read_csv
 from tests.conftest import shared_archive_or_skip
 
 pytestmark = [pytest.mark.slow, pytest.mark.dataset]

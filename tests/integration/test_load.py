@@ -37,8 +37,10 @@ def test_the_stack_under_load_answers_everything(capsys: pytest.CaptureFixture[s
     reviews = real_reviews()
     result = load_stack("model/artifact", reviews, requests=1_500, concurrency=32)
     with capsys.disabled():
-        print(f"\n[load: {result.requests} requests, {result.throughput:.0f} req/s, p50 {result.p50_ms:.0f} ms, "
-              f"p95 {result.p95_ms:.0f} ms, p99 {result.p99_ms:.0f} ms, {result.errors} errors]")  # fmt: skip
+        print(
+            f"\n[load: {result.requests} requests, {result.throughput:.0f} req/s, p50 {result.p50_ms:.0f} ms, "
+            f"p95 {result.p95_ms:.0f} ms, p99 {result.p99_ms:.0f} ms, {result.errors} errors]"
+        )
     assert result.requests >= 1_500
     assert result.errors == 0
     assert all(len(json.dumps({"review": r})) < 100_000 for r in reviews)

@@ -12,9 +12,14 @@ from tests.processes import free_port, running, script, sentiment_command
 
 
 def _client(port: int):  # type: ignore[no-untyped-def]
-    return boto3.client("sagemaker-runtime", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{port}",
-                        aws_access_key_id="test", aws_secret_access_key="test",
-                        config=Config(retries={"max_attempts": 1}))  # fmt: skip
+    return boto3.client(
+        "sagemaker-runtime",
+        region_name="us-east-1",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(retries={"max_attempts": 1}),
+    )
 
 
 def test_sentiment_serve_answers_boto3(tiny_model_dir: Path) -> None:
@@ -43,8 +48,12 @@ def test_busy_port_gets_a_clear_message(tiny_model_dir: Path) -> None:
 
 
 def test_bad_model_dir_gets_a_clear_message(tmp_path: Path) -> None:
-    done = subprocess.run(sentiment_command("serve", "--model-dir", str(tmp_path), "--port", str(free_port())),
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    done = subprocess.run(
+        sentiment_command("serve", "--model-dir", str(tmp_path), "--port", str(free_port())),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2 and "missing config.json" in done.stderr and "Traceback" not in done.stderr
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from sentiment.config import PROJECT_ROOT
+from sentiment.core.config import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 SDK_PYTHON = PROJECT_ROOT / ".tools" / "sagemaker" / "bin" / "python"
@@ -18,8 +18,13 @@ SDK_PYTHON = PROJECT_ROOT / ".tools" / "sagemaker" / "bin" / "python"
 def launch(*args: str) -> dict[str, Any]:
     if not SDK_PYTHON.is_file():
         pytest.fail("the SageMaker SDK environment is missing: run `make sagemaker-sdk` (make test does it)")
-    done = subprocess.run([str(SDK_PYTHON), str(PROJECT_ROOT / "tests" / "sagemaker_job.py"), *args],
-                          cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)  # fmt: skip
+    done = subprocess.run(
+        [str(SDK_PYTHON), str(PROJECT_ROOT / "tests" / "sagemaker_job.py"), *args],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
@@ -38,7 +43,7 @@ def test_training_job_request() -> None:
     assert job["ResourceConfig"]["InstanceType"] == "ml.g5.xlarge"
     assert job["RoleArn"] == "arn:aws:iam::123456789012:role/sentiment-sagemaker"
     code = {key.lstrip("/") for key in result["code"]}
-    assert {"train.py", "requirements.txt", "sentiment/preprocess.py", "sentiment/train.py"} <= code
+    assert {"train.py", "requirements.txt", "sentiment/text/preprocess.py", "sentiment/training/train.py"} <= code
     assert not any(key.startswith(("sentiment/aws/", "sentiment/local/", "sentiment/bench/")) for key in code)
     assert "model artifact: s3://sentiment-data/models/" in result["stdout"]
 

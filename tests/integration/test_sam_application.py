@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from sentiment.config import PROJECT_ROOT
+from sentiment.core.config import PROJECT_ROOT
 from tests.processes import free_port, running, sentiment_command
 from tests.sam import sam_executable
 
@@ -26,8 +26,14 @@ RUNTIME_PACKAGES = ("boto3", "botocore", "jmespath", "dateutil", "urllib3", "s3t
 def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("sam") / "build"
     env = {**os.environ, "SAM_CLI_TELEMETRY": "0"}
-    subprocess.run([sam_executable(), "build", "--build-dir", str(out), "--template", "template.yaml"],
-                   cwd=PROJECT_ROOT, env=env, check=True, capture_output=True, timeout=600)  # fmt: skip
+    subprocess.run(
+        [sam_executable(), "build", "--build-dir", str(out), "--template", "template.yaml"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     return out
 
 
@@ -60,10 +66,21 @@ def invoked(build_dir: Path, lambda_runtime: Path) -> dict[str, Any]:
     command = sentiment_command("serve", "--model-dir", "model/artifact", "--port", str(port), "--workers", "1")
     with running(command, f"http://127.0.0.1:{port}/ping"):
         done = subprocess.run(
-            [sys.executable, "-S", str(PROJECT_ROOT / "tests" / "lambda_invoke.py"), str(build_dir / "PredictFunction"),
-             str(build_dir / "PreprocessLayer" / "python"), str(lambda_runtime), *events],
-            env=env, capture_output=True, text=True, timeout=120, cwd=build_dir,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-S",
+                str(PROJECT_ROOT / "tests" / "lambda_invoke.py"),
+                str(build_dir / "PredictFunction"),
+                str(build_dir / "PreprocessLayer" / "python"),
+                str(lambda_runtime),
+                *events,
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=build_dir,
+        )
     assert done.returncode == 0, done.stderr
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     result["logs"] = done.stderr
@@ -90,8 +107,10 @@ def test_the_layer_carries_the_sentiment_code_without_torch_or_numpy(
     size = sum(f.stat().st_size for f in layer.rglob("*") if f.is_file())
     function_size = sum(f.stat().st_size for f in (build_dir / "PredictFunction").rglob("*") if f.is_file())
     with capsys.disabled():
-        print(f"\n[layer {size / 1e6:.1f} MB, function {function_size / 1e6:.1f} MB, "
-              f"cold import {invoked['init_s']:.2f} s]")  # fmt: skip
+        print(
+            f"\n[layer {size / 1e6:.1f} MB, function {function_size / 1e6:.1f} MB, "
+            f"cold import {invoked['init_s']:.2f} s]"
+        )
     assert size < 50e6
 
 

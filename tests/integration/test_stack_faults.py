@@ -38,8 +38,9 @@ class FaultyEndpoint:
         if self.mode == "garbage":
             start_response("200 OK", [("Content-Type", "application/json")])
             return [b"<html>not json</html>"]
-        request = urllib.request.Request(self.real_url + environ["PATH_INFO"], data=body,
-                                         headers={"Content-Type": "application/json"})  # fmt: skip
+        request = urllib.request.Request(
+            self.real_url + environ["PATH_INFO"], data=body, headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=10) as answer:
             start_response("200 OK", [("Content-Type", "application/json")])
             return [answer.read()]
@@ -47,8 +48,9 @@ class FaultyEndpoint:
 
 def post(url: str, review: str = "A wonderful film.") -> tuple[int, dict[str, Any], float]:
     started = time.monotonic()
-    request = urllib.request.Request(f"{url}/predict", data=json.dumps({"review": review}).encode(),
-                                     headers={"Content-Type": "application/json"})  # fmt: skip
+    request = urllib.request.Request(
+        f"{url}/predict", data=json.dumps({"review": review}).encode(), headers={"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.loads(response.read()), time.monotonic() - started

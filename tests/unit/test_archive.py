@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from sentiment import archive, config
-from sentiment.errors import ArchiveError
+from sentiment.core import config
+from sentiment.core.errors import ArchiveError
+from sentiment.data import archive
 from tests.conftest import add_file, write_imdb_archive
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from sentiment.bench.summary import write_summary
-from sentiment.config import PROJECT_ROOT
-from sentiment.errors import ConfigError
+from sentiment.core.config import PROJECT_ROOT
+from sentiment.core.errors import ConfigError
 
 RECORDS = ("preprocess", "model", "serving", "stack")
 

@@ -2,8 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from sentiment.data import Review, read_review, read_split, split_validation
-from sentiment.errors import DataError
+from sentiment.core.errors import DataError
+from sentiment.data.reviews import Review, read_review, read_split, split_validation
 
 
 def _write(folder: Path, name: str, data: bytes) -> Path:

@@ -7,8 +7,9 @@ import json
 
 import pytest
 
-from sentiment.config import PROJECT_ROOT
-from sentiment.local.gateway import config_js, proxy_event
+from sentiment.core.config import PROJECT_ROOT
+from sentiment.local.gateway import proxy_event
+from sentiment.web.site import config_js
 
 EVENTS = sorted(p for p in (PROJECT_ROOT / "events").glob("*.json") if p.name != "env.json")
 

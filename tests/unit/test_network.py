@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 import torch
 
-from sentiment.errors import ConfigError
-from sentiment.network import CLASSIC, SentimentNetwork, named_config
+from sentiment.core.errors import ConfigError
+from sentiment.model.network import CLASSIC, SentimentNetwork, named_config
 from tests.synthetic import VOCAB
 
 CONFIGS = {

@@ -3,8 +3,8 @@ import sys
 
 import pytest
 
-from sentiment.corpus import reviews_to_words
-from sentiment.preprocess import NEGATIONS, STOPWORDS, review_to_words, stem, tokenize
+from sentiment.data.corpus import reviews_to_words
+from sentiment.text.preprocess import NEGATIONS, STOPWORDS, review_to_words, stem, tokenize
 
 
 def spans(review: str) -> list[str]:
@@ -72,7 +72,7 @@ def test_many_reviews_in_parallel_match_one_by_one() -> None:
 
 
 def test_torch_free_modules_do_not_import_torch() -> None:
-    modules = "sentiment.preprocess, sentiment.vocab, sentiment.service, sentiment.endpoint_client"
+    modules = "sentiment.text.preprocess, sentiment.text.vocab, sentiment.api.service, sentiment.api.endpoint_client"
     code = f"import sys, {modules}; print('torch' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from sentiment.config import PROJECT_ROOT
+from sentiment.core.config import PROJECT_ROOT
 
 SECRETS = {
     "AWS access key id": re.compile(rb"\b(AKIA|ASIA)[0-9A-Z]{16}\b"),

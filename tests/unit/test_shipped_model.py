@@ -6,9 +6,9 @@ from pathlib import Path
 
 import torch
 
-from sentiment import artifact
-from sentiment.config import PROJECT_ROOT
-from sentiment.vocab import WordDict
+from sentiment.core.config import PROJECT_ROOT
+from sentiment.model import artifact
+from sentiment.text.vocab import WordDict
 
 SHIPPED = PROJECT_ROOT / "model" / "artifact"
 

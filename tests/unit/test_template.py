@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from sentiment.config import PROJECT_ROOT
+from sentiment.core.config import PROJECT_ROOT
 from sentiment.local.template import load_template, read_api
 
 TEMPLATE = PROJECT_ROOT / "template.yaml"

@@ -3,8 +3,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sentiment.errors import DataError
-from sentiment.training_files import EncodedSet, read_csv, to_csv
+from sentiment.core.errors import DataError
+from sentiment.training.encoded import EncodedSet, read_csv, to_csv
 
 
 def test_round_trip(tmp_path: Path) -> None:

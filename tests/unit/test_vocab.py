@@ -3,9 +3,9 @@ import json
 import numpy as np
 import pytest
 
-from sentiment.encoding import encode, encode_many
-from sentiment.errors import ConfigError, DataError
-from sentiment.vocab import PAD_ID, UNKNOWN_ID, WordDict, build, coverage
+from sentiment.core.errors import ConfigError, DataError
+from sentiment.model.encoding import encode, encode_many
+from sentiment.text.vocab import PAD_ID, UNKNOWN_ID, WordDict, build, coverage
 
 DOCS = [["good", "film", "good"], ["bad", "film"], ["good", "plot"]]
 

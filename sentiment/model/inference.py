@@ -1,0 +1,49 @@
+"""Scoring with a trained network: batched logits and calibrated probabilities.
+
+Torch and numpy only: the model server, batch scoring, evaluation and training all score through
+here, so serving never imports training code (scikit-learn, scipy, matplotlib, tqdm).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+import torch
+
+from sentiment.model.network import SentimentNetwork
+
+
+def calibrated(logits: np.ndarray, temperature: float) -> np.ndarray:
+    """P(positive) of each logit after temperature scaling."""
+    return torch.sigmoid(torch.as_tensor(logits, dtype=torch.float64) / temperature).numpy()
+
+
+class Rows(Protocol):
+    """Right-padded ids (n, N) and their true lengths (n,), e.g. a training file's EncodedSet."""
+
+    @property
+    def ids(self) -> np.ndarray: ...
+
+    @property
+    def lengths(self) -> np.ndarray: ...
+
+
+def batch_tensors(rows: Rows, index: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+    """Ids of the rows at `index`, cut to their longest review, and their lengths."""
+    lengths = rows.lengths[index]
+    return torch.from_numpy(rows.ids[index, : int(lengths.max())]), torch.from_numpy(lengths)
+
+
+@torch.inference_mode()
+def predict_logits(model: SentimentNetwork, data: Rows, batch_size: int = 256, branch: str | None = None) -> np.ndarray:
+    """Logits for every row (of the whole model, or of one `branch`), in length-sorted batches."""
+    model.eval()
+    order = np.argsort(data.lengths, kind="stable")
+    out = np.empty(len(data.lengths), dtype=np.float64)
+    for start in range(0, len(order), batch_size):
+        index = order[start : start + batch_size]
+        ids, lengths = batch_tensors(data, index)
+        logits = model(ids, lengths) if branch is None else model.branch_logit(branch, ids, lengths)
+        out[index] = logits.double().numpy()
+    return out

@@ -1,0 +1,295 @@
+"""SageMaker inference handler functions: model_fn, input_fn, predict_fn, output_fn.
+
+Requests carry padded integer arrays (tokenisation happens in the Lambda layer):
+
+- `application/json`: `{"instances": [{"length": 3, "ids": [12, 7, 40, 0, 0]}, ...],
+  "explain": false, "vocab_sha256": "<hash of the caller's word dictionary>"}`
+- `text/csv`: one `length,id_1,...,id_N` row per line (what Batch Transform sends); options
+  come from SageMaker's custom attributes, e.g. `vocab_sha256=...;explain=true`.
+
+Responses: JSON `{"model": {...}, "predictions": [{"score": 0.97, "attributions": [...]}, ...]}`
+or, for `Accept: text/csv`, one score per line. Every caller mistake raises `EndpointError`
+with the HTTP status and a message naming the row and the problem.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import mimeparse
+import numpy as np
+import torch
+
+from sentiment.core import config
+from sentiment.core.errors import HttpError
+from sentiment.model.artifact import Artifact, load
+from sentiment.model.explain import attributions
+from sentiment.model.inference import calibrated
+
+JSON = "application/json"
+CSV = "text/csv"
+MAX_PAYLOAD_BYTES = 5 * 1024 * 1024  # under InvokeEndpoint's 6 MB request limit
+MAX_ROWS = 5_000
+MAX_EXPLAIN_ROWS = 500  # explanations cost a state per position: fewer rows per request
+MAX_ROW_IDS = 10_000  # without a model at hand; the server passes the model's own sequence length
+MAX_REQUEST_IDS = 1_000_000  # real (unpadded) ids per request: about 10 s of one worker, far under SageMaker's 60
+SCORE_CHUNK_IDS = 16_384  # rows are scored in length-sorted chunks of about this many ids: bounded memory
+
+
+class EndpointError(HttpError):
+    """A request the model endpoint refuses."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Validated rows: ids (n, width) right-padded, lengths (n,), and request options."""
+
+    ids: np.ndarray
+    lengths: np.ndarray
+    explain: bool = False
+    vocab_sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class Prediction:
+    scores: np.ndarray
+    attributions: list[list[float]] | None
+    model: dict[str, str]
+
+
+def model_fn(model_dir: str) -> Artifact:
+    """Load the artifact once; one torch thread per server worker (workers use the cores)."""
+    torch.set_num_threads(int(os.environ.get(config.ENV_TORCH_THREADS, "1")))
+    return load(model_dir)
+
+
+def _media_type(content_type: str | None) -> str:
+    return (content_type or "").split(";", 1)[0].strip().lower()
+
+
+def parse_attributes(attributes: str | None) -> dict[str, str]:
+    """SageMaker custom attributes `key=value;key=value` as a dict."""
+    pairs = (part.split("=", 1) for part in (attributes or "").split(";") if "=" in part)
+    return {key.strip(): value.strip() for key, value in pairs}
+
+
+@dataclass(frozen=True)
+class RowLimits:
+    """What a row may hold, checked while parsing, before anything sized by the request is allocated."""
+
+    max_ids: int = MAX_ROW_IDS
+    vocab_size: int = 2**31  # ids must be below this
+
+    @classmethod
+    def of(cls, model: Artifact) -> RowLimits:
+        return cls(model.sequence_length, model.word_dict.size)
+
+
+def input_fn(
+    body: bytes | str, content_type: str | None, attributes: str | None = None, limits: RowLimits = RowLimits()
+) -> Batch:
+    """Parse and validate a request body; the model server passes the model's `limits` (the vocabulary
+    hash and padding are checked against the model in `check_batch`)."""
+    raw = body.encode("utf-8") if isinstance(body, str) else body
+    if len(raw) > MAX_PAYLOAD_BYTES:
+        raise EndpointError(
+            413, "payload_too_large", f"request body is {len(raw):,} bytes; the limit is {MAX_PAYLOAD_BYTES:,}"
+        )
+    media = _media_type(content_type)
+    if media not in (JSON, CSV):
+        raise EndpointError(
+            415, "unsupported_media_type", f"content type {content_type!r} is not supported; use {JSON} or {CSV}"
+        )
+    options = parse_attributes(attributes)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise EndpointError(400, "bad_encoding", "request body is not UTF-8 text") from None
+    if media == JSON:
+        rows, explain, vocab = _json_rows(text, limits)
+    else:
+        rows, explain, vocab = _csv_rows(text, limits), False, None
+    if not rows:
+        raise EndpointError(400, "empty_request", "the request holds no rows")
+    explain = explain or options.get("explain", "").lower() == "true"
+    if explain and len(rows) > MAX_EXPLAIN_ROWS:
+        message = f"explanations are given for at most {MAX_EXPLAIN_ROWS:,} rows per request, not {len(rows):,}"
+        raise EndpointError(413, "too_many_rows_to_explain", message)
+    return _to_batch(rows, explain, vocab or options.get("vocab_sha256"))  # body, else attributes
+
+
+def _too_many_rows(count: int) -> EndpointError:
+    return EndpointError(413, "too_many_rows", f"the request holds {count:,} rows; the limit is {MAX_ROWS:,}")
+
+
+def _json_rows(text: str, limits: RowLimits) -> tuple[list[tuple[int, list[int]]], bool, str | None]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise EndpointError(400, "malformed_json", f"request body is not valid JSON: {exc}") from None
+    except RecursionError:
+        raise EndpointError(400, "malformed_json", "request body is nested too deeply") from None
+    except ValueError as exc:  # e.g. a number of more than 4,300 digits
+        raise EndpointError(400, "malformed_json", f"request body holds a value we cannot read: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("instances"), list):
+        raise EndpointError(400, "malformed_request", 'JSON body must be an object with an "instances" list')
+    unknown = sorted(set(data) - {"instances", "explain", "vocab_sha256"})
+    if unknown:
+        raise EndpointError(400, "malformed_request", f"unknown field {unknown[0]!r}")
+    explain = data.get("explain", False)
+    vocab = data.get("vocab_sha256")
+    if not isinstance(explain, bool):
+        raise EndpointError(400, "malformed_request", '"explain" must be true or false')
+    if vocab is not None and not isinstance(vocab, str):
+        raise EndpointError(400, "malformed_request", '"vocab_sha256" must be a string')
+    if len(data["instances"]) > MAX_ROWS:
+        raise _too_many_rows(len(data["instances"]))
+    rows = []
+    for i, item in enumerate(data["instances"]):
+        if not isinstance(item, dict) or "ids" not in item or "length" not in item:
+            raise EndpointError(400, "malformed_row", f'row {i}: expected an object with "length" and "ids"')
+        length, ids = item["length"], item["ids"]
+        if not isinstance(ids, list) or not all(type(x) is int for x in ids):
+            raise EndpointError(400, "malformed_row", f"row {i}: ids must be a list of whole numbers")
+        if type(length) is not int:
+            raise EndpointError(400, "malformed_row", f"row {i}: length must be a whole number")
+        rows.append((length, _checked_ids(i, ids, limits)))
+    return rows, explain, vocab
+
+
+def _csv_rows(text: str, limits: RowLimits) -> list[tuple[int, list[int]]]:
+    lines = [line for line in text.splitlines() if line.strip()]
+    if len(lines) > MAX_ROWS:
+        raise _too_many_rows(len(lines))
+    rows = []
+    for i, line in enumerate(lines):
+        if line.count(",") > limits.max_ids:  # before converting (and allocating) anything
+            _refuse_width(i, line.count(","), limits)
+        try:
+            values = [int(cell) for cell in line.split(",")]
+        except ValueError:
+            raise EndpointError(400, "malformed_row", f"row {i}: every value must be a whole number") from None
+        if len(values) < 2:
+            raise EndpointError(400, "malformed_row", f"row {i}: expected length,id_1,...,id_N")
+        rows.append((values[0], _checked_ids(i, values[1:], limits)))
+    return rows
+
+
+def _refuse_width(row: int, width: int, limits: RowLimits) -> None:
+    message = f"row {row}: rows have {width:,} ids; the model reads at most {limits.max_ids:,}"
+    raise EndpointError(400, "row_too_long", message)
+
+
+def _checked_ids(row: int, ids: list[int], limits: RowLimits) -> list[int]:
+    """The ids, once their count and range are known to fit (Python ints of any size are refused here,
+    before numpy could overflow)."""
+    if len(ids) > limits.max_ids:
+        _refuse_width(row, len(ids), limits)
+    if ids and (min(ids) < 0 or max(ids) >= limits.vocab_size):
+        raise EndpointError(400, "bad_ids", f"row {row}: ids must be in 0..{limits.vocab_size - 1}")
+    return ids
+
+
+def _to_batch(rows: list[tuple[int, list[int]]], explain: bool, vocab: str | None) -> Batch:
+    total = sum(min(length, len(ids)) for length, ids in rows)
+    if total > MAX_REQUEST_IDS:
+        message = f"the rows hold {total:,} ids; the limit is {MAX_REQUEST_IDS:,} per request: send smaller batches"
+        raise EndpointError(413, "too_many_ids", message)
+    width = max(len(ids) for _, ids in rows)
+    matrix = np.zeros((len(rows), max(width, 1)), dtype=np.int64)
+    lengths = np.zeros(len(rows), dtype=np.int64)
+    for i, (length, ids) in enumerate(rows):
+        if not 1 <= length <= len(ids):
+            raise EndpointError(400, "bad_length", f"row {i}: length {length} disagrees with the row's {len(ids)} ids")
+        matrix[i, : len(ids)] = ids
+        lengths[i] = length
+    return Batch(matrix, lengths, explain, vocab)
+
+
+def check_batch(batch: Batch, model: Artifact) -> None:
+    """Refuse rows this model cannot score: another vocabulary, unknown ids, bad padding, too long."""
+    expected = model.word_dict.sha256
+    if batch.vocab_sha256 is not None and batch.vocab_sha256 != expected:
+        raise EndpointError(
+            409,
+            "vocabulary_mismatch",
+            f"the request was encoded with word dictionary {batch.vocab_sha256[:12]}, this model uses "
+            f"{expected[:12]}: update the preprocessing layer to the model's word_dict.json",
+        )
+    ids, lengths = batch.ids, batch.lengths
+    if ids.shape[1] > model.sequence_length:
+        raise EndpointError(
+            400, "row_too_long", f"rows have {ids.shape[1]} ids; the model reads at most {model.sequence_length}"
+        )
+    real = np.arange(ids.shape[1])[None, :] < lengths[:, None]
+    problems = [
+        ((ids < 0) | (ids >= model.word_dict.size), f"ids must be in 0..{model.word_dict.size - 1}"),
+        (real & (ids == 0), "padding id 0 appears before the row's length"),
+        (~real & (ids != 0), "ids after the row's length must be padding (0)"),
+    ]
+    for bad, rule in problems:
+        rows = np.flatnonzero(bad.any(axis=1))
+        if rows.size:
+            raise EndpointError(400, "bad_ids", f"row {int(rows[0])}: {rule}")
+
+
+def predict_fn(batch: Batch, model: Artifact) -> Prediction:
+    """Scores (and attributions) of every row, in length-sorted chunks of at most SCORE_CHUNK_IDS padded
+    ids, so one request's memory stays bounded whatever its shape."""
+    check_batch(batch, model)
+    logits = np.empty(len(batch.lengths), dtype=np.float64)
+    explained: list[list[float]] = [[] for _ in batch.lengths]
+    for chunk in _chunks(batch.lengths):
+        width = int(batch.lengths[chunk].max())
+        ids, lengths = torch.from_numpy(batch.ids[chunk, :width]), torch.from_numpy(batch.lengths[chunk])
+        if batch.explain:
+            chunk_logits, per_position = attributions(model.model, ids, lengths)
+            for row, values, n in zip(chunk.tolist(), per_position.numpy(), lengths.tolist(), strict=True):
+                explained[row] = values[:n].tolist()
+        else:
+            with torch.inference_mode():
+                chunk_logits = model.model(ids, lengths)
+        logits[chunk] = chunk_logits.double().numpy()
+    scores = calibrated(logits, model.temperature)
+    return Prediction(scores, explained if batch.explain else None, {"name": model.name, "version": model.version})
+
+
+def _chunks(lengths: np.ndarray) -> list[np.ndarray]:
+    """Row indices sorted by length, cut so each chunk pads to at most SCORE_CHUNK_IDS ids."""
+    order = np.argsort(lengths, kind="stable")
+    chunks, start = [], 0
+    while start < len(order):
+        end = start + 1
+        while end < len(order) and (end - start + 1) * int(lengths[order[end]]) <= SCORE_CHUNK_IDS:
+            end += 1
+        chunks.append(order[start:end])
+        start = end
+    return chunks
+
+
+def negotiate(accept: str | None) -> str:
+    """The media type to answer in for an Accept header (q-values and wildcards as RFC 9110 says;
+    JSON when both are equally acceptable or no Accept is given); 406 when neither is acceptable."""
+    if not accept or not accept.strip():
+        return JSON
+    try:
+        chosen = mimeparse.best_match([CSV, JSON], accept)  # the last of equals wins: JSON
+    except (ValueError, IndexError):
+        chosen = ""
+    if not chosen:
+        raise EndpointError(406, "not_acceptable", f"cannot answer in {accept[:100]!r}; accept {JSON} or {CSV}")
+    return str(chosen)
+
+
+def output_fn(prediction: Prediction, accept: str | None) -> tuple[bytes, str]:
+    media = negotiate(accept)
+    if media == CSV:
+        return "".join(f"{s:.6f}\n" for s in prediction.scores).encode(), CSV
+    predictions: list[dict[str, Any]] = [{"score": round(float(s), 6)} for s in prediction.scores]
+    if prediction.attributions is not None:
+        for item, values in zip(predictions, prediction.attributions, strict=True):
+            item["attributions"] = [round(v, 5) for v in values]
+    return json.dumps({"model": prediction.model, "predictions": predictions}).encode(), JSON

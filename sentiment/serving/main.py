@@ -1,0 +1,78 @@
+"""Run the model server: `sentiment serve` locally, `serve` in the SageMaker container (model/serve).
+
+gunicorn runs one worker process per core (SENTIMENT_SERVER_WORKERS, or SageMaker's
+SAGEMAKER_MODEL_SERVER_WORKERS), each with the model loaded once and one torch thread; requests are
+read whole by gunicorn's asyncio worker before they reach the handlers (`sentiment.web.server`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Sequence
+
+from sentiment.core import config
+from sentiment.core.arguments import port, run_command
+from sentiment.core.errors import ConfigError
+from sentiment.serving.app import ModelServer
+from sentiment.serving.handlers import MAX_PAYLOAD_BYTES
+from sentiment.web.ports import port_is_free
+from sentiment.web.server import Limits, serve
+
+LIMITS = Limits(max_body_bytes=MAX_PAYLOAD_BYTES, header_timeout_s=10.0, body_timeout_s=20.0, threads=4)
+
+
+def worker_count(requested: int = 0) -> int:
+    for name in (config.ENV_SERVER_WORKERS, config.ENV_SAGEMAKER_SERVER_WORKERS):
+        text = os.environ.get(name, "")
+        if text and not requested:
+            if not text.isdigit() or int(text) < 1:
+                raise ConfigError(f"{name} must be a whole number of workers, not {text!r}")
+            requested = int(text)
+    return requested or os.cpu_count() or 1
+
+
+def run_server(model_dir: str, host: str = "127.0.0.1", port_number: int = 8080, workers: int = 0) -> None:
+    """Serve until interrupted; the model is loaded once in each worker as it starts."""
+    if not port_is_free(host, port_number):
+        raise ConfigError(f"port {port_number} on {host} is already in use: stop what runs there or pass --port")
+    ModelServer.from_model_dir(model_dir)  # fail here, with our message, if the artifact is bad
+    print(f"model server on http://{host}:{port_number} (model {model_dir}); Ctrl-C stops it", flush=True)
+    serve(
+        lambda: ModelServer.from_model_dir(model_dir),
+        host,
+        port_number,
+        worker_count(workers),
+        LIMITS,
+        "sentiment-model-server",
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    default_dir = os.environ.get(config.ENV_SM_MODEL_DIR, str(config.SHIPPED_MODEL_DIR))
+    parser.add_argument(
+        "--model-dir",
+        default=default_dir,
+        help=f"artifact folder (default: ${config.ENV_SM_MODEL_DIR} or model/artifact)",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="interface (0.0.0.0 in a container)")
+    parser.add_argument("--port", type=port, default=8080)
+    parser.add_argument("--workers", type=int, default=0, help="worker processes (0: one per core)")
+
+
+def run(args: argparse.Namespace) -> int:
+    run_server(args.model_dir, args.host, args.port, args.workers)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The container's entry point (model/serve): the artifact in /opt/ml/model, port 8080."""
+    parser = argparse.ArgumentParser(prog="serve", description="the SageMaker model server")
+    add_arguments(parser)
+    # String defaults go through the options' types, so a bad SAGEMAKER_BIND_TO_PORT gets a clear message.
+    parser.set_defaults(
+        model_dir=os.environ.get(config.ENV_SM_MODEL_DIR, config.CONTAINER_MODEL_DIR),
+        host="0.0.0.0",
+        port=os.environ.get(config.ENV_SAGEMAKER_PORT, "8080"),
+    )
+    return run_command("serve", run, parser.parse_args(argv))

@@ -1,0 +1,68 @@
+"""The training files: the EncodedSet of a split (labels, lengths, right-padded ids) and the classic
+SageMaker layout `label,length,id_1,...,id_N` per line, no header."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sentiment.core.errors import DataError
+
+
+@dataclass(frozen=True)
+class EncodedSet:
+    """Labels (n,), true lengths (n,) and right-padded ids (n, N) of one split."""
+
+    labels: np.ndarray
+    lengths: np.ndarray
+    ids: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+def to_csv(rows: EncodedSet) -> bytes:
+    """The rows in the training-file layout."""
+    lines = [
+        f"{label},{length}," + ",".join(map(str, ids))
+        for label, length, ids in zip(rows.labels.tolist(), rows.lengths.tolist(), rows.ids.tolist(), strict=True)
+    ]
+    return ("\n".join(lines) + "\n").encode("ascii")
+
+
+def read_csv(path: str | Path, vocab_size: int | None = None) -> EncodedSet:
+    """Read and check a training file; errors name the line and the problem."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "input contained no data": reported below
+            table = np.loadtxt(path, delimiter=",", dtype=np.int64, ndmin=2)
+    except FileNotFoundError:
+        raise DataError(f"training file not found: {path}") from None
+    except ValueError as exc:
+        raise DataError(f"{path}: not a training file of integers ({exc})") from None
+    if table.shape[0] == 0:
+        raise DataError(f"{path}: the file has no rows")
+    if table.shape[1] < 3:
+        raise DataError(f"{path}: rows need label,length,id_1,... (found {table.shape[1]} columns)")
+    labels, lengths, ids = table[:, 0], table[:, 1], table[:, 2:]
+    width = ids.shape[1]
+    _check(path, labels, ~np.isin(labels, (0, 1)), "label must be 0 or 1")
+    _check(path, lengths, (lengths < 1) | (lengths > width), f"length must be 1..{width}")
+    _check(path, ids.min(axis=1), ids.min(axis=1) < 0, "ids must not be negative")
+    if vocab_size is not None:
+        _check(
+            path, ids.max(axis=1), ids.max(axis=1) >= vocab_size, f"ids must be below the vocabulary size {vocab_size}"
+        )
+    padded = np.arange(width)[None, :] >= lengths[:, None]
+    bad_padding = (ids * padded).any(axis=1)
+    _check(path, lengths, bad_padding, "ids after `length` must be padding (0)")
+    return EncodedSet(labels.astype(np.int64), lengths.astype(np.int64), ids.astype(np.int64))
+
+
+def _check(path: str | Path, values: np.ndarray, bad: np.ndarray | np.bool_, rule: str) -> None:
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise DataError(f"{path}, line {row + 1}: {rule} (found {values[row]}); {int(bad.sum())} such line(s)")

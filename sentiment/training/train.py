@@ -1,0 +1,259 @@
+"""Training: length-bucketed batches, validation every epoch, early stopping, best checkpoint."""
+
+from __future__ import annotations
+
+import copy
+import math
+import os
+import random
+import time
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from sentiment.core.errors import ConfigError
+from sentiment.model.inference import batch_tensors, predict_logits
+from sentiment.model.network import NetworkConfig, SentimentNetwork
+from sentiment.training.calibration import fit_temperature
+from sentiment.training.encoded import EncodedSet
+from sentiment.training.ngram import fit_wide_branch
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation hyperparameters (the network's own live in NetworkConfig)."""
+
+    epochs: int = 4
+    batch_size: int = 64
+    learning_rate: float = 2e-3
+    ngram_c: float = 0.1  # inverse L2 strength of the n-gram branch's logistic regression
+    weight_decay: float = 1e-5
+    patience: int = 2
+    seed: int = 42
+    max_minutes: float = 14.0
+    threads: int = 0
+    chunk_batches: int = 50
+
+    def validate(self) -> None:
+        if min(self.epochs, self.batch_size, self.patience) < 1:
+            raise ConfigError("epochs, batch_size and patience must be at least 1")
+        if self.learning_rate <= 0 or self.ngram_c <= 0 or self.max_minutes <= 0:
+            raise ConfigError("learning_rate, ngram_c and max_minutes must be positive")
+
+
+@dataclass
+class EpochRecord:
+    branch: str
+    epoch: int
+    train_loss: float
+    val_loss: float
+    val_accuracy: float
+    seconds: float
+
+
+@dataclass
+class TrainResult:
+    model: SentimentNetwork
+    temperature: float
+    best_epoch: int  # of the recurrent branch
+    seconds: float
+    history: list[EpochRecord] = field(default_factory=list)
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "best_epoch": self.best_epoch,
+            "seconds": round(self.seconds, 1),
+            "temperature": round(self.temperature, 4),
+            "mix": [round(float(x), 4) for x in getattr(self.model, "mix", torch.zeros(0)).tolist()],
+            "history": [asdict(r) for r in self.history],
+        }
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def bucketed_batches(
+    lengths: np.ndarray, batch_size: int, rng: np.random.Generator, chunk_batches: int
+) -> list[np.ndarray]:
+    """Shuffled batches of indices with similar lengths: shuffle, sort within chunks, cut, shuffle batches."""
+    order = rng.permutation(len(lengths))
+    chunk = batch_size * chunk_batches
+    batches: list[np.ndarray] = []
+    for start in range(0, len(order), chunk):
+        part = order[start : start + chunk]
+        part = part[np.argsort(lengths[part], kind="stable")]
+        batches.extend(part[i : i + batch_size] for i in range(0, len(part), batch_size))
+    rng.shuffle(batches)  # type: ignore[arg-type]
+    return batches
+
+
+def _loss(logits: np.ndarray, labels: np.ndarray) -> float:
+    x = torch.from_numpy(logits)
+    return float(nn.functional.binary_cross_entropy_with_logits(x, torch.from_numpy(labels).double()))
+
+
+def _record(
+    branch: str, epoch: int, train_loss: float, val_logits: np.ndarray, validation_set: EncodedSet, started: float
+) -> EpochRecord:
+    return EpochRecord(
+        branch=branch,
+        epoch=epoch,
+        train_loss=round(train_loss, 5),
+        val_loss=round(_loss(val_logits, validation_set.labels), 5),
+        val_accuracy=round(float(((val_logits > 0) == (validation_set.labels == 1)).mean()), 5),
+        seconds=round(time.perf_counter() - started, 1),
+    )
+
+
+def _schedule(optimizer: torch.optim.Optimizer, total_steps: int) -> torch.optim.lr_scheduler.LambdaLR:
+    """Linear warm-up over the first 5% of steps, then cosine decay."""
+    warmup = max(1, total_steps // 20)
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimizer,
+        lambda step: (
+            min(1.0, (step + 1) / warmup) * 0.5 * (1 + math.cos(math.pi * min(step, total_steps) / total_steps))
+        ),
+    )
+
+
+def _train_recurrent(
+    model: SentimentNetwork,
+    data: tuple[EncodedSet, EncodedSet],
+    config: TrainConfig,
+    deadline: float,
+    progress: bool,
+) -> list[EpochRecord]:
+    """Train the recurrent branch on its own logit; keep its best-validation weights (early stopping)."""
+    train_set, validation_set = data
+    branch, epochs = "deep", config.epochs
+    params = [p for n, p in model.named_parameters() if not n.startswith("wide")]
+    optimizer = torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=config.weight_decay)
+    schedule = _schedule(optimizer, math.ceil(len(train_set) / config.batch_size) * epochs)
+    loss_fn = nn.BCEWithLogitsLoss()
+    rng = np.random.default_rng(config.seed)
+    history: list[EpochRecord] = []
+    best_state, best_loss, stale = copy.deepcopy(model.state_dict()), math.inf, 0
+    for epoch in range(1, epochs + 1):
+        epoch_started = time.perf_counter()
+        model.train()
+        batches = bucketed_batches(train_set.lengths, config.batch_size, rng, config.chunk_batches)
+        bar = tqdm(batches, desc=f"{branch} epoch {epoch}/{epochs}", unit="batch", disable=not progress, leave=False)
+        running = 0.0
+        for step, index in enumerate(bar, 1):
+            ids, lengths = batch_tensors(train_set, index)
+            labels = torch.from_numpy(train_set.labels[index]).float()
+            optimizer.zero_grad(set_to_none=True)
+            loss = loss_fn(model.branch_logit(branch, ids, lengths), labels)
+            loss.backward()
+            nn.utils.clip_grad_norm_(params, 5.0)
+            optimizer.step()
+            schedule.step()
+            running += (loss.item() - running) / min(step, 50)
+            if step % 10 == 0:
+                bar.set_postfix(loss=f"{running:.4f}")
+        record = _record(
+            branch, epoch, running, predict_logits(model, validation_set, branch=branch), validation_set, epoch_started
+        )
+        history.append(record)
+        if progress:
+            tqdm.write(
+                f"{branch} epoch {epoch}: train loss {record.train_loss:.4f}  val loss {record.val_loss:.4f}  "
+                f"val acc {record.val_accuracy:.2%}  ({record.seconds:.0f} s)"
+            )
+        if record.val_loss < best_loss:
+            best_state, best_loss, stale = copy.deepcopy(model.state_dict()), record.val_loss, 0
+        else:
+            stale += 1
+            if stale >= config.patience:
+                break
+        if time.perf_counter() + record.seconds > deadline and epoch < epochs:
+            if progress:
+                tqdm.write(f"stopping {branch}: another epoch would pass the {config.max_minutes:g}-minute budget")
+            break
+    model.load_state_dict(best_state)
+    return history
+
+
+def _fit_wide(
+    model: SentimentNetwork, train_set: EncodedSet, validation_set: EncodedSet, c: float, progress: bool
+) -> EpochRecord:
+    """The n-gram branch in one exact fit (NB-weighted logistic regression)."""
+    started = time.perf_counter()
+    fit_wide_branch(model, train_set, c)
+    train_loss = _loss(predict_logits(model, train_set, branch="wide"), train_set.labels)
+    record = _record(
+        "wide", 1, train_loss, predict_logits(model, validation_set, branch="wide"), validation_set, started
+    )
+    if progress:
+        tqdm.write(
+            f"n-gram branch (NB logistic regression): val loss {record.val_loss:.4f}  "
+            f"val acc {record.val_accuracy:.2%}  ({record.seconds:.0f} s)"
+        )
+    return record
+
+
+def fit_mix(model: SentimentNetwork, validation_set: EncodedSet) -> None:
+    """Weights of the two branches' logits (and a bias): logistic regression on validation."""
+    features = torch.tensor(np.c_[tuple(predict_logits(model, validation_set, branch=b) for b in ("deep", "wide"))])
+    labels = torch.from_numpy(validation_set.labels).double()
+    mix = torch.tensor([0.5, 0.5, 0.0], dtype=torch.float64, requires_grad=True)
+    optimizer = torch.optim.LBFGS([mix], lr=0.5, max_iter=200, line_search_fn="strong_wolfe")
+
+    def closure() -> torch.Tensor:
+        optimizer.zero_grad()
+        logits = features @ mix[:2] + mix[2]
+        loss = nn.functional.binary_cross_entropy_with_logits(logits, labels) + 1e-3 * (mix[:2] ** 2).sum()
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    with torch.no_grad():
+        model.get_buffer("mix").copy_(mix.detach().float())
+
+
+def train(
+    network: NetworkConfig,
+    train_set: EncodedSet,
+    validation_set: EncodedSet,
+    config: TrainConfig,
+    progress: bool = True,
+    embeddings: np.ndarray | None = None,
+) -> TrainResult:
+    """Train (the wide branch first, then the recurrent one), keep the best validation weights,
+    fit the branches' mix and a temperature on validation.
+
+    `embeddings` (vocab_size, embedding_dim), when given, initialises the embedding layer.
+    """
+    config.validate()
+    seed_everything(config.seed)
+    torch.set_num_threads(config.threads or os.cpu_count() or 1)
+    model = SentimentNetwork(network)
+    if embeddings is not None:
+        if embeddings.shape != tuple(model.embedding.weight.shape):
+            raise ConfigError(
+                f"pretrained embeddings have shape {embeddings.shape}, the network needs "
+                f"{tuple(model.embedding.weight.shape)}: match --embedding-dim to `sentiment data --embedding-dim`"
+            )
+        with torch.no_grad():
+            model.embedding.weight.copy_(torch.from_numpy(embeddings))
+            model.embedding.weight[0].zero_()
+    started = time.perf_counter()
+    deadline = started + config.max_minutes * 60
+    data = (train_set, validation_set)
+    history: list[EpochRecord] = []
+    if network.ngram_buckets:
+        history.append(_fit_wide(model, train_set, validation_set, config.ngram_c, progress))
+    history += _train_recurrent(model, data, config, deadline, progress)
+    if network.ngram_buckets:
+        fit_mix(model, validation_set)
+    model.eval()
+    temperature = fit_temperature(predict_logits(model, validation_set), validation_set.labels)
+    deep_history = [r for r in history if r.branch == "deep"]
+    best_epoch = min(deep_history, key=lambda r: r.val_loss).epoch
+    return TrainResult(model, temperature, best_epoch, time.perf_counter() - started, history)
