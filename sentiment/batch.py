@@ -2,7 +2,10 @@
 
 Input: plain text (one review per line), CSV with a text column, or JSONL (objects with a text
 field, or JSON strings). Output (by extension): CSV or JSONL with one row per input line:
-`line,label,score,confidence,truncated,error`. A bad line gets its error and the run goes on.
+`line,label,score,confidence,stars,truncated,error` (`stars` when the model rates). A bad line
+gets its error (not UTF-8, NUL bytes, mostly control characters, too long, not JSON, nested too
+deeply...) and the run goes on; a bad path (missing, a folder, the output over the input, an
+output folder that cannot exist) is one line and exit status 2 before anything is read.
 """
 
 from __future__ import annotations
@@ -10,7 +13,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 import time
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +31,10 @@ from sentiment.model.text_scorer import TextScorer
 
 TEXT_COLUMNS = ("review", "text")
 MAX_REVIEW_CHARS = 100_000
+MAX_CONTROL_SHARE = 0.3  # a line with more control characters than this is not text
 CHUNK = 2_000
+OUTPUT_FIELDS = ["line", "label", "score", "confidence", "stars", "truncated", "error"]
+csv.field_size_limit(sys.maxsize)  # a long field is a per-line error below, not a crash of the reader
 
 
 @dataclass
@@ -52,13 +60,26 @@ class BatchSummary:
         )
 
 
+def printable(text: str, limit: int = 60) -> str:
+    """`text` safe to print on a terminal: control characters escaped, cut to `limit`."""
+    shown = "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text[:limit])
+    return shown + ("…" if len(text) > limit else "")
+
+
 def _check(number: int, text: object) -> Line:
     if not isinstance(text, str):
         return Line(number, None, "no review text on this line")
-    if not text.strip():
-        return Line(number, None, "empty review")
+    if any("\udc80" <= c <= "\udcff" for c in text):  # bytes that were not UTF-8 (surrogateescape)
+        return Line(number, None, "not UTF-8 text")
+    if "\x00" in text:
+        return Line(number, None, "holds NUL bytes: not text")
     if len(text) > MAX_REVIEW_CHARS:
         return Line(number, None, f"review is {len(text):,} characters; the limit is {MAX_REVIEW_CHARS:,}")
+    if not text.strip():
+        return Line(number, None, "empty review")
+    control = sum(1 for c in text if unicodedata.category(c) in ("Cc", "Cf", "Co", "Cn") and c not in "\t\r\n")
+    if control > MAX_CONTROL_SHARE * len(text):
+        return Line(number, None, "mostly control characters: not text")
     return Line(number, text)
 
 
@@ -68,33 +89,62 @@ def read_lines(path: Path, text_column: str | None = None) -> Iterator[Line]:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise DataError(f"input file not found: {path}") from None
-    text = raw.decode("utf-8", errors="replace")
+    except IsADirectoryError:
+        raise DataError(f"input is a folder, not a file: {path}") from None
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror}") from None
+    text = raw.decode("utf-8", errors="surrogateescape")  # undecodable bytes fail their own line only
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        columns = reader.fieldnames or []
-        column = text_column or next((c for c in TEXT_COLUMNS if c in columns), None)
-        if column is None or column not in columns:
-            wanted = text_column or " or ".join(TEXT_COLUMNS)
-            raise DataError(f"{path}: no column {wanted!r} (columns: {', '.join(columns) or 'none'})")
-        for number, row in enumerate(reader, 1):
-            yield _check(number, row.get(column))
+        yield from _csv_lines(path, text, text_column)
     elif suffix in (".jsonl", ".ndjson"):
-        for number, line in enumerate(_lines(text), 1):
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError as exc:
-                yield Line(number, None, f"not valid JSON: {exc.msg}")
-                continue
-            value = (
-                item
-                if isinstance(item, str)
-                else next((item.get(c) for c in TEXT_COLUMNS if isinstance(item, dict) and c in item), None)
-            )
-            yield _check(number, value)
+        yield from _jsonl_lines(text)
     else:
         for number, line in enumerate(_lines(text), 1):
             yield _check(number, line)
+
+
+def _csv_lines(path: Path, text: str, text_column: str | None) -> Iterator[Line]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, [])
+    except csv.Error as exc:
+        raise DataError(f"{path}: the header is not CSV ({exc})") from None
+    column = text_column or next((c for c in TEXT_COLUMNS if c in header), None)
+    if column is None or column not in header:
+        wanted = printable(text_column or " or ".join(TEXT_COLUMNS))
+        columns = ", ".join(printable(c, 30) for c in header[:20]) or "none"
+        raise DataError(f"{path}: no column {wanted!r} (columns: {columns})")
+    where = header.index(column)
+    number = 0
+    while True:
+        number += 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield Line(number, None, f"not a CSV row: {exc}")
+            continue
+        yield _check(number, row[where] if where < len(row) else None)
+
+
+def _jsonl_lines(text: str) -> Iterator[Line]:
+    for number, line in enumerate(_lines(text), 1):
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield Line(number, None, f"not valid JSON: {exc.msg}")
+            continue
+        except RecursionError:
+            yield Line(number, None, "JSON nested too deeply")
+            continue
+        except ValueError:  # a number of more than 4,300 digits; undecodable bytes
+            yield Line(number, None, "JSON that cannot be read (a huge number, or not UTF-8)")
+            continue
+        if isinstance(item, dict):
+            item = next((item[c] for c in TEXT_COLUMNS if c in item), None)
+        yield _check(number, item)
 
 
 def _lines(text: str) -> list[str]:
@@ -105,12 +155,33 @@ def _lines(text: str) -> list[str]:
     return [line.removesuffix("\r") for line in lines]
 
 
-def _score(scorer: TextScorer, texts: list[str], workers: int) -> tuple[np.ndarray, np.ndarray]:
-    """Scores and truncation flags; preprocessing spread over processes for large chunks."""
+def check_paths(source: str, destination: str) -> None:
+    """One clear error for paths that cannot work, before anything is read or scored."""
+    out_suffix = Path(destination).suffix.lower()
+    if out_suffix not in (".csv", ".jsonl"):
+        raise ConfigError(f"output must end in .csv or .jsonl, got {printable(destination)!r}")
+    if storage.is_s3(destination):
+        return
+    output, source_path = Path(destination), Path(source)
+    if output.is_dir():
+        raise ConfigError(f"output {destination} is a folder: give a file name ending in {out_suffix}")
+    if source_path.exists() and output.exists() and output.resolve() == source_path.resolve():
+        raise ConfigError(f"output {destination} is the input: scoring would overwrite the reviews")
+    for parent in output.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ConfigError(f"output {destination} cannot be written: {parent} is a file, not a folder")
+            break
+
+
+def _score(scorer: TextScorer, texts: list[str], workers: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    """Scores, stars (when the model rates) and truncation flags; preprocessing spread over processes
+    for large chunks."""
     artifact = scorer.artifact
-    docs = reviews_to_words(texts, workers=workers if len(texts) >= 500 else 1)
+    docs = reviews_to_words(texts, artifact.word_dict.preprocessor, workers if len(texts) >= 500 else 1)
     truncated = np.array([len(d) > artifact.sequence_length for d in docs])
-    return scorer.scores_of_encoded(scorer.encode_docs(docs)), truncated
+    scores, stars = scorer.score_encoded(scorer.encode_docs(docs))
+    return scores, stars, truncated
 
 
 def score_file(
@@ -122,41 +193,30 @@ def score_file(
     progress: bool = True,
 ) -> BatchSummary:
     """Score every line of `source` into `destination` (.csv or .jsonl; local or s3://)."""
-    out_suffix = Path(destination).suffix.lower()
-    if out_suffix not in (".csv", ".jsonl"):
-        raise ConfigError(f"output must end in .csv or .jsonl, got {destination!r}")
+    check_paths(source, destination)
     started = time.perf_counter()
     lines = list(read_lines(Path(source), text_column))
     scorer = TextScorer(artifact)
-    results: list[dict[str, object]] = []
     good = [line for line in lines if line.error is None]
-    scored: dict[int, tuple[float, bool]] = {}
+    scored: dict[int, dict[str, object]] = {}
     with tqdm(total=len(good), desc="score", unit="review", disable=not progress) as bar:
         for start in range(0, len(good), CHUNK):
             chunk = good[start : start + CHUNK]
-            scores, truncated = _score(scorer, [line.text or "" for line in chunk], workers)
-            scored.update(
-                {line.number: (float(s), bool(t)) for line, s, t in zip(chunk, scores, truncated, strict=True)}
-            )
-            bar.update(len(chunk))
-    for line in lines:
-        if line.number in scored:
-            score, was_cut = scored[line.number]
-            results.append(
-                {
-                    "line": line.number,
+            scores, stars, truncated = _score(scorer, [line.text or "" for line in chunk], workers)
+            for i, line in enumerate(chunk):
+                score = float(scores[i])
+                scored[line.number] = {
                     "label": "POSITIVE" if score >= 0.5 else "NEGATIVE",
                     "score": round(score, 6),
                     "confidence": round(max(score, 1 - score), 6),
-                    "truncated": was_cut,
+                    "stars": round(float(stars[i]), 2) if stars is not None else "",
+                    "truncated": bool(truncated[i]),
                     "error": "",
                 }
-            )
-        else:
-            results.append(
-                {"line": line.number, "label": "", "score": "", "confidence": "", "truncated": "", "error": line.error}
-            )
-    storage.write_text(destination, _format(results, out_suffix))
+            bar.update(len(chunk))
+    empty = dict.fromkeys(OUTPUT_FIELDS[1:], "")
+    results = [{"line": line.number, **scored.get(line.number, {**empty, "error": line.error})} for line in lines]
+    storage.write_text(destination, _format(results, Path(destination).suffix.lower()))
     return BatchSummary(len(lines), len(scored), len(lines) - len(scored), time.perf_counter() - started, destination)
 
 
@@ -164,7 +224,7 @@ def _format(results: list[dict[str, object]], suffix: str) -> str:
     if suffix == ".jsonl":
         return "".join(json.dumps({k: v for k, v in r.items() if v != ""}) + "\n" for r in results)
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=["line", "label", "score", "confidence", "truncated", "error"])
+    writer = csv.DictWriter(buffer, fieldnames=OUTPUT_FIELDS)
     writer.writeheader()
     writer.writerows(results)
     return buffer.getvalue()

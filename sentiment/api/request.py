@@ -56,6 +56,10 @@ def parse_request(body: str | bytes | None, content_type: str | None) -> Reviews
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ServiceError(400, "malformed_json", f"the body is not valid JSON: {exc.msg}") from None
+    except RecursionError:
+        raise ServiceError(400, "malformed_json", "the body is nested too deeply") from None
+    except ValueError:  # a number of more than 4,300 digits
+        raise ServiceError(400, "malformed_json", "the body holds a number too long to read") from None
     if not isinstance(data, dict) or ("review" in data) == ("reviews" in data):
         raise ServiceError(400, "malformed_request", 'send an object with "review" (a string) or "reviews" (a list)')
     unknown = sorted(set(data) - {"review", "reviews"})

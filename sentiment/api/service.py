@@ -15,7 +15,7 @@ from typing import Any
 
 from sentiment.api.request import Reviews, ServiceError, review_problem
 from sentiment.core.errors import ConfigError
-from sentiment.text.preprocess import Token, tokenize
+from sentiment.text.preprocess import Preprocessor, Token, preprocessor
 from sentiment.text.vocab import WordDict
 
 
@@ -29,6 +29,7 @@ class ServedModel:
 
     word_dict: WordDict
     sequence_length: int
+    preprocessor: Preprocessor
 
     @classmethod
     def load(cls, folder: str | Path) -> ServedModel:
@@ -42,7 +43,7 @@ class ServedModel:
         word_dict = WordDict.load(folder / "word_dict.json")
         if settings.get("vocab_sha256") not in (None, word_dict.sha256):
             raise ConfigError(f"{folder}: word_dict.json is not the dictionary config.json names")
-        return cls(word_dict, length)
+        return cls(word_dict, length, preprocessor(word_dict.preprocessor))  # refuses an unknown version
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,9 @@ class EncodedReview:
 
 
 def encode(review: str, word_dict: WordDict, length: int) -> EncodedReview:
-    """Tokens with spans, and the ids the model reads (a review with no known word gets one unknown id)."""
-    tokens = tokenize(review)
+    """Tokens with spans, and the ids the model reads (a review with no known word gets one unknown id),
+    under the preprocessing version the dictionary was built with."""
+    tokens = preprocessor(word_dict.preprocessor).tokenize(review)
     ids = word_dict.model_ids([t.stem for t in tokens], length)
     return EncodedReview(review, tokens, ids, len(tokens) > length)
 
@@ -69,14 +71,15 @@ def endpoint_request(items: Sequence[EncodedReview], vocab_sha256: str, explain:
 
 
 def result(item: EncodedReview, prediction: dict[str, Any], model: dict[str, str]) -> dict[str, Any]:
-    """The public result for one review: label, score, confidence, truncation, word explanations."""
+    """The public result for one review: label, score, confidence, truncation, word explanations, and the
+    star rating when the model gives one."""
     score = float(prediction["score"])
     weights = prediction.get("attributions") or []
     explanation = [
         {"word": item.review[t.start : t.end], "start": t.start, "end": t.end, "weight": round(float(w), 4)}
         for t, w in zip(item.tokens, weights, strict=False)
     ]
-    return {
+    answer = {
         "label": "POSITIVE" if score >= 0.5 else "NEGATIVE",
         "score": round(score, 4),
         "confidence": round(max(score, 1.0 - score), 4),
@@ -84,6 +87,9 @@ def result(item: EncodedReview, prediction: dict[str, Any], model: dict[str, str
         "explanation": explanation,
         "model": model,
     }
+    if isinstance(prediction.get("rating"), int | float):
+        answer["rating"] = round(min(max(float(prediction["rating"]), 1.0), 10.0), 1)
+    return answer
 
 
 def score_reviews(reviews: Reviews, word_dict: WordDict, length: int, invoke: Any) -> dict[str, Any]:

@@ -117,8 +117,13 @@ def extract(archive: Path, dest: Path) -> Path:
         if not (staging / "aclImdb").is_dir():
             raise ArchiveError(f"{archive} has no aclImdb/ folder: not the IMDB dataset archive")
         staging.replace(dest)
+    except tarfile.ReadError as exc:  # its message lists every decompression it tried, one per line
+        if "could not be opened" in str(exc):
+            raise ArchiveError(f"{archive} is truncated or corrupt: not a tar archive (gzip, bzip2, xz or plain)") from None
+        raise ArchiveError(f"{archive} is truncated or corrupt ({str(exc).splitlines()[0]})") from None
     except _CORRUPT as exc:
-        raise ArchiveError(f"{archive} is truncated or corrupt ({type(exc).__name__}: {exc})") from None
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        raise ArchiveError(f"{archive} is truncated or corrupt ({type(exc).__name__}: {first})") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return dest / "aclImdb"

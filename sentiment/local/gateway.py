@@ -20,10 +20,11 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from sentiment.local.lambda_runtime import FunctionPool
-from sentiment.local.template import Api, GatewayResponse
+from sentiment.local.template import Api, resolve
 from sentiment.web.site import CONFIG_JS, content_type
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's request payload limit
+MAX_STATIC_PATH = 1024  # no file of the site has a longer path
 STAGE = "local"
 StartResponse = Any
 
@@ -77,11 +78,35 @@ def _headers_of(environ: dict[str, Any]) -> dict[str, str]:
     return headers
 
 
+class GatewayErrors:
+    """API Gateway's own responses as the template declares them, resolved for the local stack: the
+    body template with $context.error.messageString filled in, and the type's own headers."""
+
+    def __init__(self, api: Api, parameters: dict[str, str], conditions: dict[str, bool]) -> None:
+        self.api, self.parameters, self.conditions = api, parameters, conditions
+
+    def __call__(self, kind: str, message: str = "", status: int | None = None) -> tuple[int, dict[str, str], bytes]:
+        response = self.api.gateway_response(kind)
+        body = response.body.replace("$context.error.messageString", json.dumps(message or kind.lower()))
+        if not body:
+            body = json.dumps({"error": {"code": kind.lower(), "message": message or kind.lower()}})
+        headers = {name: resolve(value, self.parameters, self.conditions) for name, value in response.headers.items()}
+        return status or response.status, {"Content-Type": "application/json", **headers}, body.encode()
+
+    def for_server(self, status: int, code: str, message: str) -> tuple[list[tuple[str, str]], bytes]:
+        """What the HTTP front answers for a request it refuses itself (too large, malformed, too slow)."""
+        kind = "REQUEST_TOO_LARGE" if status == 413 else "DEFAULT_4XX" if status < 500 else "DEFAULT_5XX"
+        _, headers, body = self(kind, message)
+        return list(headers.items()), body
+
+
 class Gateway:
     """WSGI app: the API routes of template.yaml, then the website in `static_dir`."""
 
-    def __init__(self, api: Api, pools: dict[str, FunctionPool], static_dir: Path, config_js: str) -> None:
-        self.api, self.pools = api, pools
+    def __init__(
+        self, api: Api, pools: dict[str, FunctionPool], static_dir: Path, config_js: str, errors: GatewayErrors
+    ) -> None:
+        self.api, self.pools, self.errors = api, pools, errors
         self.api_paths = api.paths()  # a GET for one of them with another method is a gateway 404
         self.static_dir = static_dir.resolve()
         self.config_js = config_js.encode()
@@ -94,22 +119,17 @@ class Gateway:
         if method in ("GET", "HEAD") and path not in self.api_paths:
             found = self._static(path)
             if found is not None:
-                body, content_type = found
-                return _reply(start_response, 200, body if method == "GET" else b"", {"Content-Type": content_type})
-        return self._gateway_error(start_response, "MISSING_AUTHENTICATION_TOKEN", 404)
+                body, kind = found
+                headers = {"Content-Type": kind, **self.api.website_headers}  # what CloudFront adds
+                return _reply(start_response, 200, body if method == "GET" else b"", headers)
+        return self._gateway_error(start_response, "MISSING_AUTHENTICATION_TOKEN")
 
     def _invoke(
         self, function: str, method: str, path: str, environ: dict[str, Any], start_response: StartResponse
     ) -> Iterable[bytes]:
-        try:
-            size = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            size = -1
-        if size < 0:
-            return self._gateway_error(start_response, "DEFAULT_4XX", 400, "invalid Content-Length")
-        if size > MAX_PAYLOAD_BYTES:
-            return self._gateway_error(start_response, "REQUEST_TOO_LARGE", 413)
-        body = environ["wsgi.input"].read(size) if size else b""
+        body = environ["wsgi.input"].read()  # the front has read it whole, within its limits
+        if len(body) > MAX_PAYLOAD_BYTES:
+            return self._gateway_error(start_response, "REQUEST_TOO_LARGE")
         event = proxy_event(
             method,
             path,
@@ -123,27 +143,28 @@ class Gateway:
             status = int(result["statusCode"])
             raw = result.get("body") or ""
             payload = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode("utf-8")
-        except Exception:  # what API Gateway answers when the function crashes or returns nonsense
-            return self._gateway_error(start_response, "DEFAULT_5XX", 502, "Internal server error")
+        except Exception:  # what API Gateway answers when the function crashes, times out or returns nonsense
+            return self._gateway_error(start_response, "DEFAULT_5XX", "Internal server error", 502)
         headers = {name: ", ".join(values) for name, values in (result.get("multiValueHeaders") or {}).items()}
         headers.update(result.get("headers") or {})
         return _reply(start_response, status, payload, headers)
 
     def _gateway_error(
-        self, start_response: StartResponse, kind: str, status: int, message: str = ""
+        self, start_response: StartResponse, kind: str, message: str = "", status: int | None = None
     ) -> Iterable[bytes]:
-        """The template's gateway response of this kind (with $context.error.messageString filled in)."""
-        response = self.api.gateway_responses.get(kind) or GatewayResponse(status, "")
-        body = response.body.replace("$context.error.messageString", json.dumps(message or kind.lower()))
-        if not body:
-            body = json.dumps({"error": {"code": kind.lower(), "message": message or kind.lower()}})
-        return _reply(start_response, response.status, body.encode(), {"Content-Type": "application/json"})
+        code, headers, body = self.errors(kind, message, status)
+        return _reply(start_response, code, body, headers)
 
     def _static(self, path: str) -> tuple[bytes, str] | None:
         if path == "/config.js":
             return self.config_js, content_type(CONFIG_JS)
+        if "\x00" in path or len(path) > MAX_STATIC_PATH or any(len(part) > 255 for part in path.split("/")):
+            return None  # no file has such a name: the gateway's 404
         relative = "index.html" if path.endswith("/") else path.lstrip("/")
-        target = (self.static_dir / relative).resolve()
+        try:
+            target = (self.static_dir / relative).resolve()
+        except (OSError, ValueError):
+            return None
         if not target.is_relative_to(self.static_dir) or not target.is_file():
             return None
         return target.read_bytes(), content_type(target.name)

@@ -6,10 +6,10 @@ from __future__ import annotations
 import importlib.util
 import queue
 import sys
+import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -60,24 +60,44 @@ def load_handler(spec: FunctionSpec, instance: int) -> Handler:
     return handler  # type: ignore[no-any-return]
 
 
+class FunctionTimeoutError(RuntimeError):
+    """The function ran past its Timeout: Lambda would stop it and API Gateway answer 502."""
+
+
 class FunctionPool:
-    """`concurrency` loaded instances of one function; each serves one event at a time."""
+    """`concurrency` loaded instances of one function; each serves one event at a time, within the
+    function's Timeout. An instance that runs past it is given up, as Lambda discards a timed-out
+    sandbox: a fresh one takes its place (the abandoned call ends on its own, later)."""
 
     def __init__(self, spec: FunctionSpec, concurrency: int) -> None:
         self.spec = spec
+        self._loaded = 0
         self._idle: queue.Queue[Handler] = queue.Queue()
-        for instance in range(concurrency):
-            self._idle.put(load_handler(spec, instance))
+        for _ in range(concurrency):
+            self._idle.put(self._load())
 
-    @contextmanager
-    def _instance(self) -> Iterator[Handler]:
-        handler = self._idle.get()
-        try:
-            yield handler
-        finally:
-            self._idle.put(handler)
+    def _load(self) -> Handler:
+        self._loaded += 1
+        return load_handler(self.spec, self._loaded)
 
     def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
         context = LambdaContext(self.spec.name, self.spec.memory_mb, self.spec.timeout)
-        with self._instance() as handler:
-            return handler(event, context)
+        handler = self._idle.get()
+        outcome: dict[str, Any] = {}
+
+        def run() -> None:
+            try:
+                outcome["result"] = handler(event, context)
+            except BaseException as exc:  # re-raised below, in the caller's thread
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=run, name=f"{self.spec.name}-invocation", daemon=True)
+        worker.start()
+        worker.join(self.spec.timeout)
+        if worker.is_alive():
+            self._idle.put(self._load())
+            raise FunctionTimeoutError(f"{self.spec.name} timed out after {self.spec.timeout:g} s")
+        self._idle.put(handler)
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["result"]  # type: ignore[no-any-return]

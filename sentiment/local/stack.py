@@ -9,20 +9,18 @@ from __future__ import annotations
 
 import logging
 import os
-import signal
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from types import FrameType
 
 from sentiment.core import config
 from sentiment.core.errors import ConfigError
-from sentiment.local.gateway import Gateway
+from sentiment.local.gateway import MAX_PAYLOAD_BYTES, Gateway, GatewayErrors
 from sentiment.local.lambda_runtime import FunctionPool
 from sentiment.local.processes import port_is_free, stop, wait_until_up
-from sentiment.local.template import read_api
-from sentiment.local.wsgi import ThreadingWSGIServer, make_threaded_server
+from sentiment.local.template import read_api, resolve
+from sentiment.web.server import Limits, serve
 from sentiment.web.site import config_js
 
 log = logging.getLogger(__name__)
@@ -40,6 +38,7 @@ class StackOptions:
     concurrency: int = 4  # handler instances, like Lambda's concurrent executions
     endpoint_url: str | None = None  # an already running model server: do not start one
     model_workers: int = 0
+    function_timeout: float | None = None  # seconds: instead of the template's Timeout (to try a timeout quickly)
 
     @property
     def url(self) -> str:
@@ -58,27 +57,37 @@ def lambda_environment(options: StackOptions, endpoint_url: str) -> dict[str, st
         "AWS_SECRET_ACCESS_KEY": "local",
         config.ENV_AWS_REGION: os.environ.get(config.ENV_AWS_REGION, "us-east-1"),
         "POWERTOOLS_METRICS_DISABLED": os.environ.get("POWERTOOLS_METRICS_DISABLED", "true"),
+        "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon here (Powertools' documented switch)
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
     }
+
+
+def _parameters(options: StackOptions) -> tuple[dict[str, str], dict[str, bool]]:
+    """The template's parameters and conditions as the local stack sets them: the website's origin is
+    the stack's own URL (AllowedOrigin)."""
+    return {"AllowedOrigin": options.url, "EndpointName": LOCAL_ENDPOINT_NAME}, {"OriginGiven": True}
+
+
+def gateway_errors(options: StackOptions) -> GatewayErrors:
+    return GatewayErrors(read_api(options.template), *_parameters(options))
 
 
 def build_gateway(options: StackOptions, endpoint_url: str) -> Gateway:
     """Load the template's functions with the local environment; the website's config points here."""
     api = read_api(options.template)
+    parameters, conditions = _parameters(options)
     local = lambda_environment(options, endpoint_url)
     functions = api.functions()
     for spec in functions.values():
         for name, value in spec.environment.items():
-            if name in local:
-                continue
-            if not isinstance(value, str):
-                raise ConfigError(f"{spec.name}: the local stack cannot resolve {name} ({value!r})")
-            local[name] = value
+            local.setdefault(name, resolve(value, parameters, conditions))
     os.environ.update(local)
     os.environ.pop("AWS_PROFILE", None)
     os.environ.pop("AWS_SESSION_TOKEN", None)
+    if options.function_timeout:
+        functions = {name: replace(spec, timeout=options.function_timeout) for name, spec in functions.items()}
     pools = {name: FunctionPool(spec, options.concurrency) for name, spec in functions.items()}
-    return Gateway(api, pools, options.static_dir, config_js(options.url))
+    return Gateway(api, pools, options.static_dir, config_js(options.url), GatewayErrors(api, parameters, conditions))
 
 
 def _check_port(host: str, port: int, what: str, option: str) -> None:
@@ -104,35 +113,47 @@ def start_model_server(options: StackOptions) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, start_new_session=True)
 
 
-def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def run_stack(options: StackOptions) -> None:
-    """Start everything, print the URL, serve until Ctrl-C or SIGTERM, then stop everything."""
+    """Start everything, print the URL, serve until Ctrl-C or SIGTERM, then stop everything.
+
+    The website and API are served by the same HTTP front as the model server (gunicorn's asyncio
+    worker, `sentiment.web.server`): whole requests within time and size limits, a cap on
+    connections, JSON errors in API Gateway's shape. One worker process holds the function instances.
+    """
     _check_port(options.host, options.port, "the website and API", "--port")
     model_server: subprocess.Popen[bytes] | None = None
     endpoint_url = options.endpoint_url
     if endpoint_url is None:
         _check_port(options.host, options.model_port, "the model server", "--model-port")
         endpoint_url = f"http://{options.host}:{options.model_port}"
-    server: ThreadingWSGIServer | None = None
-    signal.signal(signal.SIGTERM, _raise_interrupt)
+    errors = gateway_errors(options)  # fail here, with our message, if the template is unusable
+    limits = Limits(
+        max_body_bytes=MAX_PAYLOAD_BYTES,
+        header_timeout_s=10.0,
+        body_timeout_s=20.0,
+        max_connections=512,
+        threads=options.concurrency + 4,
+    )
     try:
         if options.endpoint_url is None:
             model_server = start_model_server(options)
             wait_until_up(f"{endpoint_url}/ping", model_server, 120, what="the model server")
-        gateway = build_gateway(options, endpoint_url)
-        server = make_threaded_server(options.host, options.port, gateway)
         print(f"model endpoint  {endpoint_url}  (SageMaker container contract)", flush=True)
         print(f"API             {options.url}/predict  ·  {options.url}/health", flush=True)
         print(f"website         {options.url}/", flush=True)
         print("Ctrl-C stops everything.", flush=True)
-        server.serve_forever()
-    except KeyboardInterrupt:
-        print("\nstopping the local stack", flush=True)
+        serve(
+            lambda: build_gateway(options, endpoint_url),
+            options.host,
+            options.port,
+            1,
+            limits,
+            "sentiment-local-stack",
+            error=errors.for_server,
+        )
+    except (KeyboardInterrupt, SystemExit):
+        pass
     finally:
-        if server is not None:
-            server.server_close()
+        print("\nstopping the local stack", flush=True)
         if model_server is not None:
             stop(model_server)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,8 +56,25 @@ class FunctionSpec:
 
 @dataclass(frozen=True)
 class GatewayResponse:
+    """One of API Gateway's own responses: status, JSON body template and headers (template values,
+    resolved with `resolve` for the local stack)."""
+
     status: int
     body: str
+    headers: dict[str, Any] = field(default_factory=dict)
+
+
+# Gateway response types the stand-in can produce, with API Gateway's status for each when the
+# template does not set one.
+DEFAULT_STATUS = {
+    "DEFAULT_4XX": 400,
+    "DEFAULT_5XX": 500,
+    "MISSING_AUTHENTICATION_TOKEN": 403,
+    "THROTTLED": 429,
+    "REQUEST_TOO_LARGE": 413,
+    "INTEGRATION_TIMEOUT": 504,
+    "BAD_REQUEST_BODY": 400,
+}
 
 
 @dataclass
@@ -65,6 +83,17 @@ class Api:
 
     routes: dict[tuple[str, str], FunctionSpec] = field(default_factory=dict)
     gateway_responses: dict[str, GatewayResponse] = field(default_factory=dict)
+    website_headers: dict[str, str] = field(default_factory=dict)  # CloudFront's response headers policy
+
+    def gateway_response(self, kind: str) -> GatewayResponse:
+        """What API Gateway answers for a response type: the template's own entry for it, else (and only
+        then) DEFAULT_4XX or DEFAULT_5XX with the type's status. A type the template defines does not
+        inherit the defaults' headers, exactly as on AWS."""
+        status = DEFAULT_STATUS.get(kind, 500)
+        if kind in self.gateway_responses:
+            return self.gateway_responses[kind]
+        default = self.gateway_responses.get("DEFAULT_4XX" if status < 500 else "DEFAULT_5XX")
+        return GatewayResponse(status, default.body if default else "", default.headers if default else {})
 
     def paths(self) -> set[str]:
         return {path for _, path in self.routes}
@@ -72,6 +101,46 @@ class Api:
     def functions(self) -> dict[str, FunctionSpec]:
         """Each function once, by logical id (a function may serve several routes)."""
         return {spec.name: spec for spec in self.routes.values()}
+
+
+def security_headers(policy: dict[str, Any]) -> dict[str, str]:
+    """The HTTP headers a CloudFront response headers policy's SecurityHeadersConfig adds."""
+    config = policy.get("SecurityHeadersConfig", {})
+    headers: dict[str, str] = {}
+    if "StrictTransportSecurity" in config:
+        hsts = config["StrictTransportSecurity"]
+        value = f"max-age={hsts['AccessControlMaxAgeSec']}"
+        value += "; includeSubDomains" if hsts.get("IncludeSubdomains") else ""
+        headers["Strict-Transport-Security"] = value + ("; preload" if hsts.get("Preload") else "")
+    if "ContentTypeOptions" in config:
+        headers["X-Content-Type-Options"] = "nosniff"
+    if "FrameOptions" in config:
+        headers["X-Frame-Options"] = config["FrameOptions"]["FrameOption"]
+    if "ReferrerPolicy" in config:
+        headers["Referrer-Policy"] = config["ReferrerPolicy"]["ReferrerPolicy"]
+    if "ContentSecurityPolicy" in config:
+        headers["Content-Security-Policy"] = config["ContentSecurityPolicy"]["ContentSecurityPolicy"]
+    return headers
+
+
+def resolve(value: Any, parameters: dict[str, str], conditions: dict[str, bool]) -> str:
+    """A template value (Ref, Fn::Sub, Fn::If over strings) with the local stack's parameters; a quoted
+    static value ('...', as gateway response headers are written) loses its quotes."""
+    if isinstance(value, str):
+        return value[1:-1] if len(value) > 1 and value[0] == value[-1] == "'" else value
+    if isinstance(value, dict) and len(value) == 1:
+        ((name, argument),) = value.items()
+        if name == "Ref" and argument in parameters:
+            return parameters[argument]
+        if name == "Fn::Sub" and isinstance(argument, str):
+            missing = [n for n in re.findall(r"\$\{([^}]+)\}", argument) if n not in parameters]
+            if not missing:
+                return resolve(
+                    re.sub(r"\$\{([^}]+)\}", lambda m: parameters[m.group(1)], argument), parameters, conditions
+                )
+        if name == "Fn::If" and isinstance(argument, list) and len(argument) == 3 and argument[0] in conditions:
+            return resolve(argument[1] if conditions[argument[0]] else argument[2], parameters, conditions)
+    raise ConfigError(f"the local stack cannot resolve {value!r} from template.yaml")
 
 
 def read_api(template_path: str | Path) -> Api:
@@ -85,8 +154,11 @@ def read_api(template_path: str | Path) -> Api:
         if resource.get("Type") == "AWS::Serverless::Api":
             for kind, response in (properties.get("GatewayResponses") or {}).items():
                 templates = response.get("ResponseTemplates", {})
-                status = int(response.get("StatusCode", 400 if "4XX" in kind else 500))
-                api.gateway_responses[kind] = GatewayResponse(status, templates.get("application/json", ""))
+                status = int(response.get("StatusCode", DEFAULT_STATUS.get(kind, 400 if "4XX" in kind else 500)))
+                headers = (response.get("ResponseParameters") or {}).get("Headers") or {}
+                api.gateway_responses[kind] = GatewayResponse(status, templates.get("application/json", ""), headers)
+        if resource.get("Type") == "AWS::CloudFront::ResponseHeadersPolicy":
+            api.website_headers = security_headers(properties["ResponseHeadersPolicyConfig"])
         if resource.get("Type") != "AWS::Serverless::Function":
             continue
         module, _, handler = properties["Handler"].rpartition(".")

@@ -42,6 +42,7 @@ class _TooLarge:
 
 
 _TOO_LARGE = _TooLarge()
+SERVER = "sentiment"
 _CODES = {
     400: "bad_request",
     408: "request_timeout",
@@ -188,8 +189,8 @@ class BufferedWSGI:
 
     @staticmethod
     async def _send(send: Any, status: int, headers: Headers, body: bytes, close: bool = False) -> None:
-        fields = [(k, v) for k, v in headers if k.lower() not in ("content-length", "connection")]
-        fields.append(("Content-Length", str(len(body))))
+        fields = [(k, v) for k, v in headers if k.lower() not in ("content-length", "connection", "server")]
+        fields += [("Content-Length", str(len(body))), ("Server", SERVER)]  # no software versions to fingerprint
         if close:
             fields.append(("Connection", "close"))
         encoded = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in fields]

@@ -4,7 +4,7 @@ import { LIMITS, explain, predictMany } from "./api.js";
 import { reviewsFromCsv, reviewsFromLines, toCsv } from "./csv.js";
 import { el, setBusy, showMessage } from "./render.js";
 
-let rows = []; // {index, review, label, score, confidence, error}
+let rows = []; // {index, review, label, score, rating, error}
 let sort = { key: "index", direction: 1 };
 
 const $ = (id) => document.getElementById(id);
@@ -44,10 +44,12 @@ async function scoreAll() {
       const chunk = reviews.slice(start, start + size);
       const answer = await predictMany(chunk);
       for (const r of answer.results) {
-        rows.push({ index: start + r.index + 1, review: chunk[r.index], label: r.label, score: r.score, error: "" });
+        rows.push({ index: start + r.index + 1, review: chunk[r.index], label: r.label, score: r.score,
+          rating: typeof r.rating === "number" ? r.rating : null, error: "" });
       }
       for (const e of answer.errors) {
-        rows.push({ index: start + e.index + 1, review: chunk[e.index], label: "", score: null, error: e.message });
+        rows.push({ index: start + e.index + 1, review: chunk[e.index], label: "", score: null, rating: null,
+          error: e.message });
       }
       const done = Math.min(start + size, reviews.length);
       progress.value = (100 * done) / reviews.length;
@@ -79,6 +81,7 @@ function drawTable() {
       ? el("td", { className: "muted", text: `not scored: ${r.error}` })
       : el("td", {}, el("span", { className: `tag ${r.label.toLowerCase()}`, text: r.label })),
     el("td", { className: "num", text: r.score === null ? "" : r.score.toFixed(3) }),
+    el("td", { className: "num", text: r.rating === null ? "" : r.rating.toFixed(1) }),
   )));
   for (const th of $("batch-table").tHead.rows[0].cells) {
     const key = th.querySelector("button").dataset.sort;
@@ -113,8 +116,9 @@ function draw() {
 }
 
 function download() {
-  const csv = toCsv(["index", "review", "label", "score", "error"],
-    [...rows].sort((a, b) => a.index - b.index).map((r) => [r.index, r.review, r.label, r.score ?? "", r.error]));
+  const csv = toCsv(["index", "review", "label", "score", "stars", "error"],
+    [...rows].sort((a, b) => a.index - b.index)
+      .map((r) => [r.index, r.review, r.label, r.score ?? "", r.rating ?? "", r.error]));
   const link = el("a", { attrs: { href: URL.createObjectURL(new Blob([csv], { type: "text/csv" })), download: "sentiment-results.csv" } });
   document.body.append(link);
   link.click();

@@ -9,19 +9,25 @@ export function el(tag, options = {}, ...children) {
   return node;
 }
 
-/** The review with each explained word tinted by its pull (green positive, red negative). */
+/**
+ * The review with each explained word tinted by its pull (green positive, red negative).
+ * The API's offsets count Unicode code points, so the review is sliced as an array of code points
+ * (a JavaScript string indexes UTF-16 units: an emoji would count twice and split).
+ */
 export function highlight(container, review, explanation) {
   container.replaceChildren();
+  const points = Array.from(review);
+  const slice = (start, end) => points.slice(start, end).join("");
   const words = [...explanation].sort((a, b) => a.start - b.start);
   const strongest = Math.max(1e-6, ...words.map((w) => Math.abs(w.weight)));
   let at = 0;
   for (const word of words) {
-    if (word.start < at) continue;
-    container.append(document.createTextNode(review.slice(at, word.start)));
+    if (word.start < at || word.end > points.length) continue;
+    container.append(document.createTextNode(slice(at, word.start)));
     const share = Math.abs(word.weight) / strongest;
     const span = el("mark", {
       className: "word",
-      text: review.slice(word.start, word.end),
+      text: slice(word.start, word.end),
       attrs: {
         title: `${word.weight >= 0 ? "+" : ""}${word.weight.toFixed(3)} (${word.weight >= 0 ? "positive" : "negative"})`,
         "data-weight": String(word.weight),
@@ -33,7 +39,19 @@ export function highlight(container, review, explanation) {
     container.append(span);
     at = word.end;
   }
-  container.append(document.createTextNode(review.slice(at)));
+  container.append(document.createTextNode(slice(at, points.length)));
+}
+
+/** The expected star rating (1-10), when the model gives one. */
+function showRating(rating) {
+  const line = document.getElementById("rating-line");
+  line.hidden = typeof rating !== "number";
+  if (line.hidden) return;
+  const stars = document.getElementById("rating-stars");
+  const fill = el("span", { className: "stars-fill" });
+  fill.style.width = `${Math.max(0, Math.min(10, rating)) * 10}%`;
+  stars.replaceChildren(fill);
+  document.getElementById("rating-text").textContent = `about ${rating.toFixed(1)} stars out of 10`;
 }
 
 export function showResult(review, result) {
@@ -54,8 +72,9 @@ export function showResult(review, result) {
   const notice = document.getElementById("truncated-notice");
   notice.hidden = !result.truncated;
   notice.textContent = result.truncated
-    ? "This review is longer than the model reads: only its first 500 words (after stopwords are set aside) were scored."
+    ? "This review is longer than the model reads: only its first words were scored."
     : "";
+  showRating(result.rating);
   highlight(document.getElementById("highlighted"), review, result.explanation || []);
   const model = result.model || {};
   document.getElementById("model-line").textContent =

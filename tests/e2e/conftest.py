@@ -80,7 +80,8 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser: object, site: str) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)  # type: ignore[attr-defined]
+    # bypass_csp: the accessibility audit injects axe-core, which the page's own policy would refuse.
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True, bypass_csp=True)  # type: ignore[attr-defined]
     page = context.new_page()
     page.console_errors = []  # type: ignore[attr-defined]
     page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))  # type: ignore[attr-defined]
@@ -95,3 +96,18 @@ def screenshot(page: object, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
     return path
+
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+
+
+def audit(page: object, state: str) -> None:
+    """axe-core (WCAG 2.1 AA and best practices) on the page as it is: no violation allowed."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]})
+    found = [
+        f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+    ]
+    assert not found, f"accessibility violations in state {state!r}:\n" + "\n".join(found)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import ModelServer, screenshot
+from tests.e2e.conftest import ModelServer, audit, screenshot
 
 pytestmark = pytest.mark.slow
 POSITIVE = "A wonderful, moving film. The cast is superb and the final scene stayed with me for days."
@@ -144,3 +144,33 @@ def test_unreachable_api_and_throttling_get_their_own_messages(page: Any) -> Non
     page.unroute("**/predict")
     predict(page, POSITIVE)
     assert page.is_hidden("#message") and page.text_content("#api-status") == "Model ready"
+
+
+def test_highlights_hold_exactly_the_words_whatever_the_characters(page: Any) -> None:
+    """Offsets are code points: emoji, accents and entities must not shift a single highlight."""
+    for review in ("😀😀 great movie, awful ending 🎬", "caf&eacute; scenes were lovely, 𝔣𝔞𝔫𝔠𝔶 but dull"):
+        predict(page, review)
+        marks = page.locator("#highlighted mark.word").all_text_contents()
+        assert page.text_content("#highlighted") == review  # every character, none broken or doubled
+        assert "\ufffd" not in page.text_content("#highlighted")
+        for word in ("great", "awful", "ending") if review.startswith("😀") else ("caf&eacute;", "lovely", "dull"):
+            assert word in marks, (word, marks)
+    screenshot(page, "astral-highlights")
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_every_view_is_accessible(page: Any, theme: str) -> None:
+    if theme == "dark":
+        page.click("#theme-toggle")
+    audit(page, f"{theme}: empty")
+    predict(page, POSITIVE)
+    audit(page, f"{theme}: positive result")
+    predict(page, NEGATIVE)
+    audit(page, f"{theme}: negative result")
+    page.fill("#review", "x" * 20_001)
+    audit(page, f"{theme}: review too long")
+    page.click("#tab-batch")
+    page.fill("#batch-text", f"{POSITIVE}\n{NEGATIVE}\n")
+    page.click("#batch-submit")
+    page.wait_for_selector("#batch-table tbody tr >> nth=1")
+    audit(page, f"{theme}: batch results")

@@ -71,3 +71,76 @@ def test_only_newlines_end_a_line(tiny_model_dir: Path, tmp_path: Path) -> None:
     source.write_text("w2 w3\u2028w4\x0cw5\r\nw12 w13\n", encoding="utf-8", newline="")
     assert main(["batch", str(source), str(tmp_path / "out.csv"), *_model(tiny_model_dir)]) == 0
     assert [r["line"] for r in csv.DictReader((tmp_path / "out.csv").open())] == ["1", "2"]
+
+
+def test_output_over_the_input_is_refused(
+    tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "same.csv"
+    source.write_text("review\nw2 w3\n")
+    assert main(["batch", str(source), str(source), *_model(tiny_model_dir)]) == 2
+    assert "is the input" in capsys.readouterr().err and source.read_text() == "review\nw2 w3\n"
+
+
+@pytest.mark.parametrize("case", ["output is a folder", "output parent is a file", "input is a folder"])
+def test_bad_paths_get_one_line(
+    tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str
+) -> None:
+    source = tmp_path / "in.txt"
+    source.write_text("w2 w3\n")
+    (tmp_path / "a-file").write_text("x")
+    (tmp_path / "folder.csv").mkdir()
+    arguments = {
+        "output is a folder": [str(source), str(tmp_path / "folder.csv")],
+        "output parent is a file": [str(source), str(tmp_path / "a-file" / "out.csv")],
+        "input is a folder": [str(tmp_path), str(tmp_path / "out.csv")],
+    }[case]
+    assert main(["batch", *arguments, *_model(tiny_model_dir)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_hostile_lines_get_their_own_errors(tiny_model_dir: Path, tmp_path: Path) -> None:
+    jsonl = tmp_path / "hostile.jsonl"
+    jsonl.write_bytes(
+        b'{"text": "w2 w3"}\n'
+        + b"[" * 100_000
+        + b"]" * 100_000
+        + b"\n"
+        + b'{"text": '
+        + b"9" * 5000
+        + b"}\n"
+        + b'{"text": "w12 \xff\xfe"}\n'
+        + b'"w12 w13"\n'
+    )
+    assert main(["batch", str(jsonl), str(tmp_path / "out.jsonl"), *_model(tiny_model_dir)]) == 0
+    rows = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [("error" in r) for r in rows] == [False, True, True, True, False]
+    csv_file = tmp_path / "big.csv"
+    csv_file.write_text("review\nw2 w3\n" + '"' + "w2 " * 1_700_000 + '"\n' + "w12 w13\n")
+    assert main(["batch", str(csv_file), str(tmp_path / "out.csv"), *_model(tiny_model_dir)]) == 0
+    rows = list(csv.DictReader((tmp_path / "out.csv").open()))
+    assert [bool(r["error"]) for r in rows] == [False, True, False] and "the limit is" in rows[1]["error"]
+
+
+def test_binary_input_is_not_scored(tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import random
+
+    rng = random.Random(3)
+    noise = bytes(rng.randrange(256) for _ in range(4096))
+    source = tmp_path / "noise.txt"
+    source.write_bytes(noise)
+    assert main(["batch", str(source), str(tmp_path / "out.csv"), *_model(tiny_model_dir)]) == 0
+    rows = list(csv.DictReader((tmp_path / "out.csv").open()))
+    assert rows and all(r["error"] for r in rows)
+    assert "scored 0 of" in capsys.readouterr().out
+
+
+def test_escape_sequences_in_a_header_are_printed_escaped(
+    tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "evil.csv"
+    source.write_text("id,\x1b[31mred\x1b[0m\n1,x\n")
+    assert main(["batch", str(source), str(tmp_path / "out.csv"), *_model(tiny_model_dir)]) == 2
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\\x1b[31mred" in err

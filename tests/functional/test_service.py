@@ -162,3 +162,18 @@ def test_runtime_errors_map_to_documented_statuses(
     with Stubber(runtime) as stub:
         stub.add_client_error("invoke_endpoint", service_error_code=error_code, modeled_fields=extra or None)
         _fails_with(EndpointClient("x", client=runtime), status, code)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"review": ' + "[" * 5000 + "]" * 5000 + "}",
+        '{"reviews": [' + "{" * 3000 + "}" * 3000 + "]}",
+        '{"review": ' + "7" * 5000 + "}",
+        '{"reviews": [' + "9" * 5000 + "]}",
+    ],
+)
+def test_deep_nesting_and_huge_numbers_are_the_callers_mistake(body: str) -> None:
+    with pytest.raises(ServiceError) as caught:
+        parse_request(body, "application/json")
+    assert (caught.value.status, caught.value.code) == (400, "malformed_json")

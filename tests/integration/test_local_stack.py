@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from sentiment.local.processes import port_is_free
+from tests.httpserver import exchange
 from tests.processes import free_port, running, sentiment_command, up_command
 
 pytestmark = pytest.mark.slow
@@ -36,7 +37,10 @@ def post_json(url: str, payload: Any) -> tuple[int, dict[str, Any]]:
 def test_single_review(stack: str) -> None:
     status, body = post_json(f"{stack}/predict", {"review": "A wonderful, moving film with superb acting."})
     assert status == 200 and body["label"] == "POSITIVE"
-    assert body["explanation"][0] == {**body["explanation"][0], "word": "wonderful", "start": 2, "end": 11}
+    words = [(e["word"], e["start"], e["end"]) for e in body["explanation"]]
+    assert words[:2] == [("A", 0, 1), ("wonderful", 2, 11)]  # every word, in order, at its span
+    top = max(body["explanation"], key=lambda e: e["weight"])
+    assert (top["word"], top["start"], top["end"]) == ("wonderful", 2, 11)
 
 
 def test_batch_with_one_bad_item(stack: str) -> None:
@@ -103,3 +107,87 @@ def test_ctrl_c_stops_everything() -> None:
         process.send_signal(signal.SIGINT)
         assert process.wait(timeout=30) == 0
     assert port_is_free("127.0.0.1", port) and port_is_free("127.0.0.1", model_port)  # nothing left listening
+
+
+def raw(stack: str, request: bytes, wait: float = 8.0) -> tuple[int, dict[str, str], bytes]:
+    """Send bytes as they are (framing tests); the status, headers and body that come back."""
+    host, port = stack.removeprefix("http://").split(":")
+    answer = exchange(int(port), request, wait, host)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    return int(lines[0].split()[1]), headers, body
+
+
+def test_a_body_without_content_type_is_415_not_prose(stack: str) -> None:
+    status, _, body = raw(
+        stack,
+        b'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 19\r\nConnection: close\r\n\r\n{"review": "great"}',
+    )
+    assert (status, json.loads(body)["error"]["code"]) == (415, "unsupported_media_type")
+
+
+@pytest.mark.parametrize("path", ["/%00", "/index.html%00.png", "/" + "a" * 300, "/a/" + "b" * 3000])
+def test_impossible_paths_are_404_json(stack: str, path: str) -> None:
+    status, headers, body = raw(stack, f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    assert status == 404 and headers["content-type"] == "application/json"
+    assert json.loads(body)["error"]["code"] == "not_found"
+
+
+def test_chunked_bodies_are_decoded(stack: str) -> None:
+    payload = json.dumps({"review": "A wonderful film."}).encode()
+    chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(payload), payload)
+    status, _, body = raw(
+        stack,
+        b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + chunked,
+    )
+    assert status == 200 and json.loads(body)["label"] == "POSITIVE"
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 9\r\n\r\nhello", 400),
+        (b"GET /" + b"a" * 9000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+        (b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 9000 + b"\r\n\r\n", 431),
+        (b"GARBAGE\r\n\r\n", 400),
+        (b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{", 408),
+    ],
+)
+def test_framing_and_protocol_errors_are_json_in_the_apis_shape(stack: str, request_bytes: bytes, status: int) -> None:
+    got, headers, body = raw(stack, request_bytes, wait=30)
+    assert got == status and headers["content-type"] == "application/json"
+    assert json.loads(body)["error"]["message"]
+    assert headers["access-control-allow-origin"] == stack  # the template's gateway response headers
+
+
+def test_the_website_carries_the_security_headers_cloudfront_adds(stack: str) -> None:
+    _, headers, _ = call(f"{stack}/")
+    assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["referrer-policy"] == "no-referrer" and "max-age=" in headers["strict-transport-security"]
+    assert "python" not in headers.get("server", "").lower() and "wsgi" not in headers.get("server", "").lower()
+
+
+def test_slow_clients_do_not_hold_up_the_api(stack: str) -> None:
+    import socket
+    import time
+
+    host, port = stack.removeprefix("http://").split(":")
+    held = []
+    for i in range(50):
+        client = socket.create_connection((host, int(port)))
+        client.sendall(
+            b"POST /predict HTTP/1.1\r\nHost: x\r\n"
+            if i % 2
+            else b"POST /predict HTTP/1.1\r\nContent-Length: 99\r\n\r\n{"
+        )
+        held.append(client)
+    try:
+        started = time.monotonic()
+        assert post_json(f"{stack}/predict", {"review": "Lovely."})[0] == 200
+        assert time.monotonic() - started < 5
+    finally:
+        for client in held:
+            client.close()

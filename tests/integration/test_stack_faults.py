@@ -135,3 +135,18 @@ def test_concurrent_requests_while_the_endpoint_flaps(model_server: str) -> None
                 thread.join()
             assert set(statuses) <= {200, 502, 503} and 200 in statuses
             assert post(url)[0] == 200
+
+
+def test_a_slow_endpoint_is_a_504_within_the_functions_own_timeout(model_server: str) -> None:
+    """As on AWS: the endpoint call gets what is left of the function's time, so the caller gets the
+    documented 504 model_timeout, not API Gateway's bare 502 for a function that ran out of time."""
+    faulty = FaultyEndpoint(model_server)
+    faulty.mode = "slow"
+    with serving(faulty) as endpoint:
+        port = free_port()
+        command = sentiment_command("up", "--port", str(port), "--endpoint-url", endpoint, "--function-timeout", "3")
+        env = {"ENDPOINT_READ_TIMEOUT_S": "60"}  # only the function's budget can stop the call
+        with running(command, f"http://127.0.0.1:{port}/health", env=env):
+            status, body, seconds = post(f"http://127.0.0.1:{port}")
+    assert (status, body["error"]["code"]) == (504, "model_timeout")
+    assert seconds < 3

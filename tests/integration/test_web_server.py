@@ -15,6 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.httpserver import exchange
 from tests.processes import free_port, wait_until_up
 
 pytestmark = pytest.mark.slow
@@ -42,19 +43,6 @@ def port() -> Iterator[int]:
     yield number
     process.terminate()
     process.wait(timeout=30)
-
-
-def exchange(port: int, raw: bytes, wait: float = 5.0) -> bytes:
-    """Send `raw`, return everything the server answers until it closes (or `wait` passes)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=wait) as client:
-        client.sendall(raw)
-        answer = b""
-        try:
-            while chunk := client.recv(65536):
-                answer += chunk
-        except TimeoutError:
-            pass
-    return answer
 
 
 def status_and_json(answer: bytes) -> tuple[int, dict[str, object]]:

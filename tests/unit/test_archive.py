@@ -134,3 +134,15 @@ def test_unreachable_download_says_what_to_do(tmp_path: Path) -> None:
 def test_official_source_is_known() -> None:
     assert config.IMDB_URL.endswith("/aclImdb_v1.tar.gz")
     assert config.IMDB_OFFICIAL_SHA256 in config.IMDB_KNOWN_SHA256
+
+
+def test_a_file_that_is_no_archive_gets_one_line(
+    tmp_path: Path, cache: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from sentiment.cli import main
+
+    not_an_archive = tmp_path / "passwd"
+    not_an_archive.write_text("root:x:0:0:root:/root:/bin/bash\n" * 20)
+    assert main(["data", "--archive", str(not_an_archive), "--output", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "not a tar archive" in err and not (tmp_path / "out").exists()

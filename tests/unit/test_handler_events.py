@@ -49,6 +49,7 @@ def app() -> Iterator[ModuleType]:
             "POWERTOOLS_SERVICE_NAME": "sentiment-api",
             "POWERTOOLS_METRICS_NAMESPACE": "Sentiment",
             "POWERTOOLS_METRICS_DISABLED": "true",
+            "POWERTOOLS_TRACE_DISABLED": "true",
         }.items():
             patch.setenv(name, value)
         spec = importlib.util.spec_from_file_location("predict_app_under_test", HANDLER)
