@@ -79,12 +79,12 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small default-architecture model trained on the synthetic task (a few seconds)."""
     from sentiment.model import artifact
     from sentiment.model.network import named_config
-    from sentiment.training.train import TrainConfig, train
-    from tests.synthetic import VOCAB, WIDTH, encoded_set, word_dict
+    from sentiment.training.train import TrainConfig
+    from tests.synthetic import VOCAB, WIDTH, fit, word_dict
 
     network = named_config("default", vocab_size=VOCAB, embedding_dim=16, hidden_dim=16, ngram_buckets=101)
     settings = TrainConfig(epochs=3, batch_size=32, learning_rate=1e-2, patience=5, threads=1)
-    result = train(network, encoded_set(512, 1), encoded_set(128, 2), settings, progress=False)
+    result = fit(network, settings, 512, 128)
     folder = tmp_path_factory.mktemp("tiny-model")
     artifact.save(artifact.Artifact(result.model, word_dict(), WIDTH, result.temperature, {"finished": "test"}), folder)
     return folder

@@ -26,6 +26,10 @@ class Context:
 
 
 started = time.perf_counter()
+importlib.import_module("boto3")  # the runtime's own library, timed apart from ours
+boto3_s = time.perf_counter() - started
+importlib.import_module("aws_xray_sdk.core")  # what Powertools' Tracer loads (its recorder makes a client)
+xray_s = time.perf_counter() - started - boto3_s
 app = importlib.import_module("app")
 init_s = time.perf_counter() - started
 import sentiment  # noqa: E402 (after the path is set)
@@ -34,4 +38,4 @@ responses = {}
 for path in events:
     with open(path, encoding="utf-8") as handle:  # noqa: PTH123 (the standard library only, like a handler)
         responses[path] = app.lambda_handler(json.load(handle), Context())
-print(json.dumps({"init_s": init_s, "sentiment_file": sentiment.__file__, "responses": responses}))
+print(json.dumps({"init_s": init_s, "boto3_s": boto3_s, "xray_s": xray_s, "sentiment_file": sentiment.__file__, "responses": responses}))

@@ -14,15 +14,17 @@ import numpy as np
 from sentiment.data import archive
 
 from sentiment.core import config
+from sentiment.core.errors import ConfigError
 
 from sentiment.data import storage
-from sentiment.data.reviews import SPLIT_METHOD, Review, cached_words, read_split, read_unlabelled, shuffled, split_validation
+from sentiment.data.augment import synthetic_reviews
+from sentiment.data.reviews import SPLIT_METHOD, source_fingerprint, Review, cached_words, read_split, read_unlabelled, shuffled, split_validation
 from sentiment.training.embeddings import EMBEDDINGS_FILE
 from sentiment.training.embeddings import to_bytes as embeddings_to_bytes
 from sentiment.model.encoding import encode_many
-from sentiment.text.preprocess import PREPROCESSOR_VERSION
+from sentiment.text.preprocess import CLASSIC, DEFAULT_VERSION, WORDS, preprocessor
 from sentiment.core.report import markdown_table
-from sentiment.training.encoded import EncodedSet, to_csv
+from sentiment.training.encoded import RATINGS_FILE, EncodedSet, to_csv
 from sentiment.text.vocab import WORD_DICT_FILE, WordDict, build, coverage
 from sentiment.data.word2vec import train_word2vec
 
@@ -32,6 +34,17 @@ SPLITS = ("train", "validation", "test")
 MANIFEST_FILE = "manifest.json"
 
 
+# The data each named model trains on (`sentiment data --setup NAME`, `make data`, bench-model).
+SETUPS: dict[str, dict[str, object]] = {
+    # every word, negations marked; all words of the training split; word2vec on train + unlabelled;
+    # 4,000 short synthetic reviews of negation and contrast in the training split (data/augment.py)
+    "default": {"preprocessor": WORDS, "vocab_size": 150_000, "sequence_length": 1000, "embedding_dim": 100,
+                "augment": 4000},
+    # the classic project: stopwords out, Porter stems, 5,000 ids, 500 steps
+    "classic": {"preprocessor": CLASSIC, "vocab_size": 5_000, "sequence_length": 500},
+}
+
+
 @dataclass(frozen=True)
 class PrepareOptions:
     """Settings of one data preparation; all but `output`, `archive`, `workers` and `force` are cache keys."""
@@ -39,6 +52,7 @@ class PrepareOptions:
     output: str = "data"
     archive: str | None = None
     sha256: str | None = None
+    preprocessor: str = DEFAULT_VERSION  # the preprocessing version (sentiment.text.preprocess)
     vocab_size: int = config.DEFAULT_VOCAB_SIZE
     sequence_length: int = config.DEFAULT_SEQUENCE_LENGTH
     validation_fraction: float = config.DEFAULT_VALIDATION_FRACTION
@@ -48,6 +62,14 @@ class PrepareOptions:
     embedding_dim: int = 0  # >0: word2vec vectors from train + unlabelled reviews (embeddings.npy)
     word2vec_epochs: int = 5
     reviews_per_folder: int = config.IMDB_REVIEWS_PER_FOLDER  # smaller only for test fixtures
+    augment: int = 0  # short synthetic reviews added to the training split (sentiment.data.augment)
+
+    @classmethod
+    def for_setup(cls, setup: str, **given: object) -> PrepareOptions:
+        """The options of a named setup (SETUPS), with `given` ones (not None) taking precedence."""
+        if setup not in SETUPS:
+            raise ConfigError(f"unknown data setup {setup!r}; choose one of {', '.join(SETUPS)}")
+        return cls(**{**SETUPS[setup], **{k: v for k, v in given.items() if v is not None}})  # type: ignore[arg-type]
 
 
 @dataclass
@@ -72,7 +94,10 @@ def prepare(options: PrepareOptions) -> PrepareSummary:
     root, digest = archive.prepare_root(options.archive, options.sha256, options.reviews_per_folder)
     key = {
         "archive_sha256": digest,
-        "preprocessor": PREPROCESSOR_VERSION,
+        "preprocessor": preprocessor(options.preprocessor).version,
+        "text_pipeline": source_fingerprint(),  # a change to the preprocessing code rebuilds the files
+        "layout": 2,  # 2: ratings.json beside the CSVs
+        "augment": options.augment,
         "split": SPLIT_METHOD,
         "vocab_size": options.vocab_size,
         "sequence_length": options.sequence_length,
@@ -89,18 +114,24 @@ def prepare(options: PrepareOptions) -> PrepareSummary:
     train_all = read_split(root, "train")
     test = shuffled(read_split(root, "test"), options.seed)
     train, validation = split_validation(train_all, options.validation_fraction, options.seed)
+    if options.augment:  # the training split only; no rating (0)
+        made = synthetic_reviews(options.augment, options.seed)
+        train = shuffled(train + [Review(f"synthetic/{i}", 0, s.label, s.text) for i, s in enumerate(made)], options.seed)
     splits: dict[str, list[Review]] = {"train": train, "validation": validation, "test": test}
     unlabelled = read_unlabelled(root) if options.embedding_dim else []
-    words = cached_words(train_all + test + unlabelled, digest, options.workers)
+    words = cached_words(train_all + test + unlabelled, digest, options.preprocessor, options.workers)
+    words.update({r.source: preprocessor(options.preprocessor).words(r.text) for r in train if r.rating == 0})
     docs = {name: [words[r.source] for r in reviews] for name, reviews in splits.items()}
 
-    word_dict = build(docs["train"], options.vocab_size)
+    word_dict = build(docs["train"], options.vocab_size, options.preprocessor)
     files: dict[str, str] = {}
     for name, reviews in splits.items():
         ids, lengths = encode_many(word_dict, docs[name], options.sequence_length)
         labels = np.array([r.label for r in reviews], dtype=np.int64)
         files[name] = storage.join(options.output, f"{name}.csv")
         storage.write_bytes(files[name], to_csv(EncodedSet(labels, lengths, ids)))
+    files["ratings"] = storage.join(options.output, RATINGS_FILE)  # each review's stars, row for row
+    storage.write_text(files["ratings"], json.dumps({name: [r.rating for r in reviews] for name, reviews in splits.items()}))
     files["word_dict"] = storage.join(options.output, WORD_DICT_FILE)
     storage.write_text(files["word_dict"], word_dict.to_json())
     if options.embedding_dim:

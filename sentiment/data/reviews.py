@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import random
 import re
@@ -12,8 +13,8 @@ from pathlib import Path
 
 from sentiment.core import config
 from sentiment.data.corpus import reviews_to_words
+from sentiment.text import preprocess
 from sentiment.core.errors import DataError
-from sentiment.text.preprocess import PREPROCESSOR_VERSION
 from sentiment.data.storage import write_bytes
 
 _FILE_NAME = re.compile(r"^(\d+)_(\d+)\.txt$")
@@ -106,12 +107,20 @@ def split_validation(
     return shuffled(train, seed), shuffled(validation, seed)
 
 
-def cached_words(reviews: Sequence[Review], cache_key: str, workers: int = 0) -> dict[str, list[str]]:
-    """Stems of every review keyed by its source, read from the cache or computed and cached.
+def source_fingerprint() -> str:
+    """A short hash of the text pipeline's code: a cache of tokens never outlives a change to it."""
+    package = Path(preprocess.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(package.glob("*.py")) + sorted(package.glob("*.txt")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
-    `cache_key` names the archive (its checksum); the preprocessor version is added here.
+
+def cached_words(reviews: Sequence[Review], cache_key: str, version: str, workers: int = 0) -> dict[str, list[str]]:
+    """The words (preprocessing `version`) of every review keyed by its source, read from the cache or
+    computed and cached. `cache_key` names the archive (its checksum); the version is added here.
     """
-    path = config.cache_dir() / f"tokens-{cache_key[:16]}-p{PREPROCESSOR_VERSION}.json.gz"
+    path = config.cache_dir() / f"tokens-{cache_key[:16]}-p{version}-{source_fingerprint()}.json.gz"
     cached: dict[str, str] = {}
     if path.is_file():
         try:
@@ -120,10 +129,10 @@ def cached_words(reviews: Sequence[Review], cache_key: str, workers: int = 0) ->
             cached = {}  # a damaged cache is rebuilt, never trusted
     missing = [r for r in reviews if r.source not in cached]
     if missing:
-        words = reviews_to_words([r.text for r in missing], workers=workers, progress="preprocess")
+        words = reviews_to_words([r.text for r in missing], version, workers, progress="preprocess")
         for review, stems in zip(missing, words, strict=True):
             if not stems and review.label >= 0:
-                raise DataError(f"{review.source}: no words left after removing HTML and stopwords")
+                raise DataError(f"{review.source}: no words left after removing HTML (preprocessing {version})")
             cached[review.source] = " ".join(stems)
         write_bytes(path, gzip.compress(json.dumps(cached).encode("utf-8"), compresslevel=3))
     return {r.source: cached[r.source].split() for r in reviews}

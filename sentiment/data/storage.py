@@ -74,3 +74,14 @@ def exists(location: str | Path) -> bool:
             return False
         return True
     return Path(location).is_file()
+
+
+def list_s3(prefix: str, suffix: str = "") -> list[str]:
+    """The s3:// URIs of every object under an s3://bucket/prefix whose key ends with `suffix`."""
+    bucket, _, key = prefix[len(S3_SCHEME) :].partition("/")
+    if not bucket:
+        raise ConfigError(f"not an S3 location (s3://bucket/prefix): {prefix}")
+    found = []
+    for page in _s3_client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key):
+        found += [f"{S3_SCHEME}{bucket}/{o['Key']}" for o in page.get("Contents", []) if o["Key"].endswith(suffix)]
+    return found

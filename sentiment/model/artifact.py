@@ -18,16 +18,17 @@ from typing import Any
 
 import torch
 
-from sentiment.core.errors import DataError
+from sentiment.core.errors import ConfigError, DataError
 from sentiment.core.files import write_atomic
 from sentiment.model.network import NetworkConfig, SentimentNetwork
-from sentiment.text.preprocess import PREPROCESSOR_VERSION
+from sentiment.text.preprocess import preprocessor
 from sentiment.text.vocab import WORD_DICT_FILE, WordDict
 
 FORMAT = "sentiment-model/1"
 WEIGHTS_FILE = "model.pt"
 CONFIG_FILE = "config.json"
 METRICS_FILE = "metrics.json"
+LARGE_TENSOR = 1 << 16  # elements: tensors this large are stored in float16
 
 
 @dataclass
@@ -73,12 +74,18 @@ def save(artifact: Artifact, folder: str | Path) -> None:
     """Write the artifact files into `folder` (each written atomically)."""
     folder = Path(folder)
     buffer = io.BytesIO()
-    torch.save(artifact.model.state_dict(), buffer)
+    torch.save(_compact(artifact.model.state_dict()), buffer)
     write_atomic(folder / WEIGHTS_FILE, buffer.getvalue())
     write_atomic(folder / CONFIG_FILE, json.dumps(artifact.config_dict(), indent=2).encode())
     write_atomic(folder / WORD_DICT_FILE, artifact.word_dict.to_json().encode())
     if artifact.metrics:
         save_metrics(folder, artifact.metrics)
+
+
+def _compact(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Large float tables (the embeddings, the n-gram table) in float16: half the file, and scores move
+    by less than 1e-3; loading casts them back to the model's float32."""
+    return {k: v.half() if v.is_floating_point() and v.numel() >= LARGE_TENSOR else v for k, v in state.items()}
 
 
 def save_metrics(folder: str | Path, metrics: dict[str, Any]) -> None:
@@ -109,11 +116,10 @@ def load(folder: str | Path) -> Artifact:
             f"word dictionary in {folder} (sha256 {word_dict.sha256[:12]}) is not the one the model was trained "
             f"with ({str(preprocessing.get('vocab_sha256'))[:12]}): refusing to score with mismatched ids"
         )
-    if word_dict.preprocessor != PREPROCESSOR_VERSION:
-        raise DataError(
-            f"model was trained with preprocessor version {word_dict.preprocessor}; this code is "
-            f"version {PREPROCESSOR_VERSION}: retrain or use the matching release"
-        )
+    try:
+        preprocessor(word_dict.preprocessor)
+    except ConfigError as exc:
+        raise DataError(f"{folder}: {exc}") from None
     network = NetworkConfig.from_dict(config.get("network", {}))
     if network.vocab_size != word_dict.size:
         raise DataError(f"network expects {network.vocab_size} ids, the word dictionary has {word_dict.size}")

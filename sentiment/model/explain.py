@@ -1,11 +1,12 @@
 """Per-word attributions: which words pushed the score up or down, in logit units.
 
 Both shares are exact decompositions of the logit, computed in the same forward pass:
-- the wide n-gram branch is linear: a word gets its unigram weight plus half of each bigram
-  it is in;
+- the wide n-gram branch is linear: a word gets its unigram weight plus its share of each
+  bigram (half) and trigram (a third) it is in;
 - the recurrent branch's head is linear in max- and mean-pooled states: a position gets its
   state's share of the mean, plus the max of every unit it holds (class activation mapping
-  for pooled RNNs); its state summarises the words around it, centred on it.
+  for pooled RNNs); its state summarises the words around it, centred on it. With attention
+  pooling, a position gets its attention weight times its state's share of the head.
 So an explanation costs about one plain prediction, not one pass per word as occlusion
 would. The classic model (score at the last step) falls back to gradient x input.
 """
@@ -14,31 +15,39 @@ from __future__ import annotations
 
 import torch
 
-from sentiment.model.network import SentimentNetwork
+from sentiment.model.network import Outputs, SentimentNetwork
 
 
 def attributions(
     model: SentimentNetwork, ids: torch.Tensor, lengths: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """(logits (B,), attributions (B, T')) where T' is the longest length; zeros after each length."""
+    outputs, shares = explained(model, ids, lengths)
+    return outputs.logits, shares
+
+
+def explained(model: SentimentNetwork, ids: torch.Tensor, lengths: torch.Tensor) -> tuple[Outputs, torch.Tensor]:
+    """The model's outputs (logits, stars) and attributions (B, T') where T' is the longest length;
+    zeros after each length. One pass for both (but for the classic model's gradients)."""
     model.eval()
     ids, mask = model.trim(ids, lengths)
-    if model.config.pooling == "maxmean":
+    with torch.inference_mode():
+        wide_shares = model.wide_contributions(ids, mask, lengths) if model.config.ngram_buckets else None
+    if model.config.pooling in ("maxmean", "attention"):
         with torch.inference_mode():
-            deep_share = model.deep_contributions(model.embedding(ids), lengths, mask)
-            deep = deep_share.sum(1) + model.head.bias
-    else:
+            states = model.states(model.embed(ids), lengths)
+            pooled = model.pool(states, mask, lengths)
+            deep_share = model.deep_contributions(states, mask, lengths)
+            outputs = model.combine(ids, mask, lengths, pooled, deep_share.sum(1) + model.head.bias, wide_shares)
+    else:  # the last step's state: gradient x input
         with torch.enable_grad():
-            embedded = model.embedding(ids).detach().requires_grad_(True)
+            embedded = model.embed(ids).detach().requires_grad_(True)
             deep = model.deep_logit(embedded, lengths, mask)
             (gradient,) = torch.autograd.grad(deep.sum(), embedded)
         deep_share = (gradient * embedded).sum(-1).detach() * mask
-    logits = deep.detach()
-    if not model.config.ngram_buckets:
-        return logits, deep_share
-    with torch.inference_mode():
-        wide = model.wide_contributions(ids, mask, lengths)
-        deep_weight, wide_weight, bias = model.get_buffer("mix").tolist()
-        per_position = deep_weight * deep_share + wide_weight * wide
-        logits = deep_weight * logits + wide_weight * (wide.sum(1) + model.wide_bias) + bias
-    return logits, per_position
+        with torch.inference_mode():
+            outputs = model.outputs(ids, lengths)
+    if wide_shares is None:
+        return outputs, deep_share
+    deep_weight, wide_weight, _ = model.get_buffer("mix").tolist()
+    return outputs, deep_weight * deep_share + wide_weight * wide_shares

@@ -47,3 +47,19 @@ def predict_logits(model: SentimentNetwork, data: Rows, batch_size: int = 256, b
         logits = model(ids, lengths) if branch is None else model.branch_logit(branch, ids, lengths)
         out[index] = logits.double().numpy()
     return out
+
+
+@torch.inference_mode()
+def predict_outputs(model: SentimentNetwork, data: Rows, batch_size: int = 256) -> tuple[np.ndarray, np.ndarray | None]:
+    """Logits for every row and, with a rating head, expected stars, in length-sorted batches."""
+    model.eval()
+    order = np.argsort(data.lengths, kind="stable")
+    logits = np.empty(len(data.lengths), dtype=np.float64)
+    stars = np.empty(len(data.lengths), dtype=np.float64) if model.config.rating_head else None
+    for start in range(0, len(order), batch_size):
+        index = order[start : start + batch_size]
+        outputs = model.outputs(*batch_tensors(data, index))
+        logits[index] = outputs.logits.double().numpy()
+        if stars is not None and outputs.stars is not None:
+            stars[index] = outputs.stars.double().numpy()
+    return logits, stars

@@ -17,14 +17,21 @@ never changes a score.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 import torch
 from torch import nn
 
 from sentiment.core.errors import ConfigError
+from sentiment.text.vocab import UNKNOWN_ID
 
 _BIGRAM_PRIME = 1_000_003
+_TRIGRAM_PRIME = 999_983  # ids < 2^20: (a * 1_000_003 + b) * 999_983 + c stays far below 2^63
+
+
+class Outputs(NamedTuple):
+    logits: torch.Tensor  # (B,)
+    stars: torch.Tensor | None  # (B,) expected star rating 1..10, for a network with a rating head
 
 
 @dataclass(frozen=True)
@@ -37,9 +44,16 @@ class NetworkConfig:
     hidden_dim: int = 96
     cell: Literal["lstm", "gru"] = "gru"
     bidirectional: bool = True
-    pooling: Literal["last", "maxmean"] = "maxmean"
+    pooling: Literal["last", "maxmean", "attention"] = "maxmean"
     dropout: float = 0.5
     ngram_buckets: int = 1 << 19  # 0: no wide branch
+    ngram_order: int = 2  # the wide branch's longest n-gram: 2 (bigrams) or 3 (trigrams)
+    deep_vocab_size: int = 0  # ids the recurrent branch embeds (rarer ones read as unknown); 0: all
+    conv_kernel: int = 0  # > 0: a 1-D convolution of this width over the embeddings, before the recurrent layer
+    rating_head: bool = False  # a second output: the expected star rating (1-10), fitted after training
+    # True: the recurrent branch reads a negation-marked word ("not_good") as the word itself ("good"),
+    # after the negation it sees as a token; the n-gram branch keeps the mark (table from the word dict)
+    deep_unmarked: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -57,8 +71,10 @@ class NetworkConfig:
     def validate(self) -> None:
         if self.cell not in ("lstm", "gru"):
             raise ConfigError(f"cell must be lstm or gru, got {self.cell!r}")
-        if self.pooling not in ("last", "maxmean"):
-            raise ConfigError(f"pooling must be last or maxmean, got {self.pooling!r}")
+        if self.pooling not in ("last", "maxmean", "attention"):
+            raise ConfigError(f"pooling must be last, maxmean or attention, got {self.pooling!r}")
+        if self.conv_kernel < 0 or (self.conv_kernel and self.conv_kernel % 2 == 0):
+            raise ConfigError(f"conv_kernel must be 0 or an odd width, got {self.conv_kernel}")
         for name in ("vocab_size", "embedding_dim", "hidden_dim"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be positive")
@@ -66,6 +82,15 @@ class NetworkConfig:
             raise ConfigError(f"dropout must be in [0, 1), got {self.dropout}")
         if self.ngram_buckets < 0:
             raise ConfigError("ngram_buckets must not be negative")
+        if self.ngram_order not in (2, 3):
+            raise ConfigError(f"ngram_order must be 2 or 3, got {self.ngram_order}")
+        if self.deep_vocab_size < 0:
+            raise ConfigError(f"deep_vocab_size must not be negative, got {self.deep_vocab_size}")
+
+    @property
+    def embedded_ids(self) -> int:
+        """Rows of the recurrent branch's embedding."""
+        return min(self.deep_vocab_size or self.vocab_size, self.vocab_size)
 
 
 CLASSIC = NetworkConfig(
@@ -79,8 +104,22 @@ CLASSIC = NetworkConfig(
     dropout=0.0,
     ngram_buckets=0,
 )
-DEFAULT = NetworkConfig()
-NAMED_CONFIGS = {"classic": CLASSIC, "default": DEFAULT}
+# The shipped model: the recurrent network and the wide n-gram branch, mixed, with a rating head.
+# (NetworkConfig's own defaults stay what older artifacts mean when a setting is missing.)
+DEFAULT = NetworkConfig(
+    name="default",
+    vocab_size=100_000,
+    ngram_buckets=1 << 22,
+    ngram_order=3,
+    deep_vocab_size=40_000,
+    rating_head=True,
+    deep_unmarked=True,
+)
+# The architectures the seeds list, recurrent branch alone, on the default data (bench-model).
+BIGRU = replace(DEFAULT, name="bigru", ngram_buckets=0, rating_head=False)
+ATTENTION = replace(BIGRU, name="attention", pooling="attention")
+CNN_RNN = replace(BIGRU, name="cnn-rnn", conv_kernel=3)
+NAMED_CONFIGS = {c.name: c for c in (CLASSIC, DEFAULT, BIGRU, ATTENTION, CNN_RNN)}
 
 
 def named_config(name: str, **overrides: Any) -> NetworkConfig:
@@ -98,7 +137,12 @@ class SentimentNetwork(nn.Module):
         super().__init__()
         config.validate()
         self.config = config
-        self.embedding = nn.Embedding(config.vocab_size, config.embedding_dim, padding_idx=0)
+        self.embedding = nn.Embedding(config.embedded_ids, config.embedding_dim, padding_idx=0)
+        if config.deep_unmarked:  # id -> the id the recurrent branch reads (set_deep_ids)
+            self.register_buffer("deep_ids", torch.arange(config.vocab_size))
+        if config.conv_kernel:
+            width = config.embedding_dim
+            self.conv = nn.Conv1d(width, width, config.conv_kernel, padding=config.conv_kernel // 2)
         rnn = nn.LSTM if config.cell == "lstm" else nn.GRU
         self.rnn = rnn(config.embedding_dim, config.hidden_dim, batch_first=True)
         if config.bidirectional:
@@ -106,6 +150,11 @@ class SentimentNetwork(nn.Module):
         directions = 2 if config.bidirectional else 1
         pooled = config.hidden_dim * directions * (2 if config.pooling == "maxmean" else 1)
         self.dropout = nn.Dropout(config.dropout)
+        if config.pooling == "attention":
+            state = config.hidden_dim * directions
+            self.attention = nn.Sequential(
+                nn.Linear(state, state // 2), nn.Tanh(), nn.Linear(state // 2, 1, bias=False)
+            )
         self.head = nn.Linear(pooled, 1)
         if config.ngram_buckets:
             self.wide = nn.Embedding(config.vocab_size + config.ngram_buckets, 1)
@@ -113,23 +162,75 @@ class SentimentNetwork(nn.Module):
             self.wide_bias = nn.Parameter(torch.zeros(1))
             # logit = mix[0] * deep + mix[1] * wide + mix[2]; fitted on validation after training.
             self.register_buffer("mix", torch.tensor([0.5, 0.5, 0.0]))
+        if config.rating_head:  # stars of a negative and of a positive review, each linear in the pooled
+            self.rating = nn.Linear(pooled + 2, 2)  # states and both branches' logits (ridge fits)
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Logits (B,) for right-padded ids (B, T) with true lengths (B,), 1 <= length <= T."""
+        return self.outputs(ids, lengths).logits
+
+    def outputs(self, ids: torch.Tensor, lengths: torch.Tensor) -> Outputs:
+        """Logits (B,) and, with a rating head, expected stars (B,), from one pass."""
         ids, mask = self.trim(ids, lengths)
-        deep = self.deep_logit(self.embedding(ids), lengths, mask)
+        pooled = self.pool(self.states(self.dropout(self.embed(ids)), lengths), mask, lengths)
+        deep = self.head(self.dropout(pooled)).squeeze(-1)
+        return self.combine(ids, mask, lengths, pooled, deep)
+
+    def combine(
+        self,
+        ids: torch.Tensor,
+        mask: torch.Tensor,
+        lengths: torch.Tensor,
+        pooled: torch.Tensor,
+        deep: torch.Tensor,
+        wide_shares: torch.Tensor | None = None,
+    ) -> Outputs:
+        """The model's outputs from the recurrent branch's pooled states and logit (and the n-gram
+        branch's per-position shares, when already computed)."""
         if not self.config.ngram_buckets:
-            return deep
-        wide = self.wide_contributions(ids, mask, lengths).sum(1) + self.wide_bias
-        mix = self.get_buffer("mix")
-        return mix[0] * deep + mix[1] * wide + mix[2]
+            logits, wide = deep, torch.zeros_like(deep)
+        else:
+            if wide_shares is None:
+                wide_shares = self.wide_contributions(ids, mask, lengths)
+            wide = wide_shares.sum(1) + self.wide_bias
+            mix = self.get_buffer("mix")
+            logits = mix[0] * deep + mix[1] * wide + mix[2]
+        stars = None
+        if self.config.rating_head:
+            stars = self.expected_stars(self.rating_features(pooled, deep, wide), logits)
+        return Outputs(logits, stars)
+
+    @staticmethod
+    def rating_features(pooled: torch.Tensor, deep: torch.Tensor, wide: torch.Tensor) -> torch.Tensor:
+        """What the rating head reads (B, pooled + 2): pooled states, the recurrent and n-gram logits."""
+        return torch.cat([pooled, deep.unsqueeze(-1), wide.unsqueeze(-1)], dim=-1)
+
+    def expected_stars(self, features: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+        """Expected stars (B,): P(positive) * stars-if-positive (7-10) + P(negative) * stars-if-negative
+        (1-4). IMDB has no 5-6 star reviews; a review the model is unsure of lands between the two."""
+        negative, positive = self.rating(features).unbind(-1)
+        p = torch.sigmoid(logits)
+        return p * positive.clamp(7.0, 10.0) + (1 - p) * negative.clamp(1.0, 4.0)
+
+    @torch.inference_mode()
+    def rating_inputs(self, ids: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The rating head's features and the model's logits (eval mode), for fitting the head."""
+        ids, mask = self.trim(ids, lengths)
+        pooled = self.pool(self.states(self.embed(ids), lengths), mask, lengths)
+        deep = self.head(pooled).squeeze(-1)
+        outputs = self.combine(ids, mask, lengths, pooled, deep)
+        if self.config.ngram_buckets:
+            wide = self.wide_contributions(ids, mask, lengths).sum(1) + self.wide_bias
+        else:
+            wide = torch.zeros_like(deep)
+        return self.rating_features(pooled, deep, wide), outputs.logits
 
     def branch_logit(self, branch: str, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """One branch's own logit ("deep" or "wide"), as each is trained on its own."""
         ids, mask = self.trim(ids, lengths)
         if branch == "wide":
             return self.wide_contributions(ids, mask, lengths).sum(1) + self.wide_bias
-        return self.deep_logit(self.embedding(ids), lengths, mask)
+        return self.deep_logit(self.embed(ids), lengths, mask)
 
     @staticmethod
     def trim(ids: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -140,31 +241,53 @@ class SentimentNetwork(nn.Module):
 
     def deep_logit(self, embedded: torch.Tensor, lengths: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """The recurrent branch's logit (B,) from embedded ids (B, T, E)."""
-        return self.head(self.dropout(self._pooled(self.dropout(embedded), lengths, mask))).squeeze(-1)
+        pooled = self.pool(self.states(self.dropout(embedded), lengths), mask, lengths)
+        return self.head(self.dropout(pooled)).squeeze(-1)
 
-    def deep_contributions(self, embedded: torch.Tensor, lengths: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """The recurrent branch's logit split over positions (B, T), for max+mean pooling (eval mode).
+    def deep_contributions(self, states: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """The recurrent branch's logit split over positions (B, T), for max+mean or attention pooling
+        of `states` (eval mode).
 
         The head is linear in the pooled features: the mean part is a sum over positions, and
-        each unit's max comes from one position, so every position gets exactly its share; the
-        rows sum to the logit minus the head's bias. One forward pass, no gradients.
+        each unit's max comes from one position. A state summarises every word its direction has
+        read so far, so the credit for a unit's value at position t is split over the words that
+        built it, as telescoping differences: a forward state is the sum of the changes the words
+        up to t made (a backward one, of the words from t on). Every word gets exactly the changes
+        it made, weighted by how much of the pooling reads them; the rows sum to the logit minus
+        the head's bias. No gradients needed.
         """
-        states = self.states(embedded, lengths)
-        keep = mask.unsqueeze(-1)
-        width = states.shape[-1]
         weight = self.head.weight[0]
-        mean_share = ((states * keep) @ weight[width:]) / lengths.unsqueeze(-1).to(states.dtype)
-        peak, where = states.masked_fill(~keep, float("-inf")).max(1)
-        max_share = torch.zeros_like(mean_share).scatter_add_(1, where, peak * weight[:width])
-        return (mean_share + max_share) * mask
+        keep = mask.unsqueeze(-1)
+        states = states * keep
+        if self.config.pooling == "attention":  # the head is linear in sum_t a_t h_t
+            reads = self._attention_weights(states, mask).unsqueeze(-1) * weight  # (B, T, units)
+        else:
+            width = states.shape[-1]
+            reads = keep * weight[width:] / lengths[:, None, None].to(states.dtype)
+            peak_at = states.masked_fill(~keep, float("-inf")).argmax(1, keepdim=True)
+            reads = reads.scatter_add(1, peak_at, weight[:width].expand_as(peak_at).contiguous())
+        forward_units = states.shape[-1] // 2 if self.config.bidirectional else states.shape[-1]
+        zero = torch.zeros_like(states[:, :1])
+        forward, backward = states[..., :forward_units], states[..., forward_units:]
+        forward_changes = forward - torch.cat([zero[..., :forward_units], forward[:, :-1]], dim=1)
+        backward_changes = backward - torch.cat([backward[:, 1:], zero[..., forward_units:]], dim=1)
+        forward_reads = reads[..., :forward_units].flip(1).cumsum(1).flip(1)  # positions t >= k read word k
+        backward_reads = reads[..., forward_units:].cumsum(1)  # positions t <= k read word k
+        shares = (forward_changes * forward_reads).sum(-1) + (backward_changes * backward_reads).sum(-1)
+        return shares * mask
 
     def states(self, embedded: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Recurrent states (B, T, H * directions); positions at or after a review's length are junk.
 
         The backward direction runs forward over each review reversed within its own length, so
         both directions are causal over padded batches: no packing (several times slower on CPU),
-        and nothing after a review's length can reach a state before it.
+        and nothing after a review's length can reach a state before it. With a convolution, its
+        input past each review's length is zeroed first, so padding never reaches a real position.
         """
+        if self.config.conv_kernel:
+            steps = embedded.shape[1]
+            real = (torch.arange(steps, device=lengths.device)[None, :] < lengths[:, None]).unsqueeze(-1)
+            embedded = torch.relu(self.conv((embedded * real).transpose(1, 2))).transpose(1, 2)
         forward, _ = self.rnn(embedded)
         if not self.config.bidirectional:
             return forward
@@ -175,8 +298,8 @@ class SentimentNetwork(nn.Module):
         backward = backward.gather(1, flip.unsqueeze(-1).expand(-1, -1, backward.shape[-1]))
         return torch.cat([forward, backward], dim=-1)
 
-    def _pooled(self, embedded: torch.Tensor, lengths: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        states = self.states(embedded, lengths)
+    def pool(self, states: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """One vector per review from its states: the last step's, max+mean, or attention-weighted."""
         if self.config.pooling == "last":
             last = (lengths - 1).view(-1, 1, 1).expand(-1, 1, states.shape[-1])
             final = states.gather(1, last).squeeze(1)  # forward: state at the last word
@@ -184,31 +307,64 @@ class SentimentNetwork(nn.Module):
                 half = self.config.hidden_dim
                 final = torch.cat([final[:, :half], states[:, 0, half:]], dim=-1)
             return final
+        if self.config.pooling == "attention":
+            return (self._attention_weights(states, mask).unsqueeze(-1) * states).sum(1)
         keep = mask.unsqueeze(-1)
         mean = (states * keep).sum(1) / lengths.unsqueeze(-1).to(states.dtype)
         peak = states.masked_fill(~keep, float("-inf")).amax(1)
         return torch.cat([peak, mean], dim=-1)
 
+    def _attention_weights(self, states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Softmax over each review's real positions of a learnt score per state (B, T)."""
+        scores = self.attention(states).squeeze(-1).masked_fill(~mask, float("-inf"))
+        return torch.softmax(scores, dim=1)
+
+    def set_deep_ids(self, table: list[int]) -> None:
+        """What the recurrent branch reads for each id (WordDict.unmarked_ids), for `deep_unmarked`."""
+        buffer = self.get_buffer("deep_ids")
+        if len(table) != len(buffer):
+            raise ConfigError(f"deep id table has {len(table)} entries, the network {len(buffer)} ids")
+        buffer.copy_(torch.tensor(table, dtype=buffer.dtype))
+
+    def embed(self, ids: torch.Tensor) -> torch.Tensor:
+        """The recurrent branch's input: marked words as their plain word (`deep_unmarked`), ids past its
+        embedding (rarer words) as unknown."""
+        if self.config.deep_unmarked:
+            ids = self.get_buffer("deep_ids")[ids]
+        if self.config.embedded_ids < self.config.vocab_size:
+            ids = ids.masked_fill(ids >= self.config.embedded_ids, UNKNOWN_ID)
+        return self.embedding(ids)
+
     def ngram_ids(self, ids: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Rows of the wide table for each unigram and hashed bigram, and which of them are real."""
+        """Rows of the wide table for each unigram and hashed bigram (and trigram), and which are real:
+        (B, T + (T - 1) [+ (T - 2)]), unigrams first."""
         vocab, buckets = self.config.vocab_size, self.config.ngram_buckets
-        bigrams = vocab + (ids[:, :-1] * _BIGRAM_PRIME + ids[:, 1:]) % buckets
-        return torch.cat([ids, bigrams], dim=1), torch.cat([mask, mask[:, 1:]], dim=1)
+        pairs = ids[:, :-1] * _BIGRAM_PRIME + ids[:, 1:]
+        rows, real = [ids, vocab + pairs % buckets], [mask, mask[:, 1:]]
+        if self.config.ngram_order == 3:
+            triples = pairs[:, :-1] * _TRIGRAM_PRIME + ids[:, 2:]
+            rows.append(vocab + triples % buckets)
+            real.append(mask[:, 2:])
+        return torch.cat(rows, dim=1), torch.cat(real, dim=1)
 
     def wide_contributions(self, ids: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """The wide branch's logit split over positions (B, T).
 
         Features are binary (an n-gram counts once per review, at its first occurrence): a word
-        gets its unigram weight plus half of each bigram it takes part in. The rows sum to the
-        branch's logit (without bias) exactly.
+        gets its unigram weight plus its share of each bigram (half) and trigram (a third) it takes
+        part in. The rows sum to the branch's logit (without bias) exactly.
         """
         rows, real = self.ngram_ids(ids, mask)
         weights = self.wide(rows).squeeze(-1) * (real & _first_occurrence(rows, real))
         steps = ids.shape[1]
-        unigram, bigram = weights[:, :steps], weights[:, steps:] / 2
-        per_position = unigram.clone()
+        per_position = weights[:, :steps].clone()
+        bigram = weights[:, steps : 2 * steps - 1] / 2
         per_position[:, :-1] += bigram
         per_position[:, 1:] += bigram
+        if self.config.ngram_order == 3 and steps > 2:
+            trigram = weights[:, 2 * steps - 1 :] / 3
+            for shift in range(3):
+                per_position[:, shift : steps - 2 + shift] += trigram
         return per_position
 
 

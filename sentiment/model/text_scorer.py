@@ -8,8 +8,8 @@ import numpy as np
 
 from sentiment.model.artifact import Artifact
 from sentiment.model.encoding import PaddedRows, encode_many
-from sentiment.model.inference import calibrated, predict_logits
-from sentiment.text.preprocess import review_to_words
+from sentiment.model.inference import calibrated, predict_logits, predict_outputs
+from sentiment.text.preprocess import preprocessor
 
 
 class TextScorer:
@@ -17,9 +17,10 @@ class TextScorer:
 
     def __init__(self, artifact: Artifact) -> None:
         self.artifact = artifact
+        self.preprocessor = preprocessor(artifact.word_dict.preprocessor)
 
     def encode(self, reviews: Sequence[str]) -> PaddedRows:
-        return self.encode_docs([review_to_words(r) for r in reviews])
+        return self.encode_docs([self.preprocessor.words(r) for r in reviews])
 
     def encode_docs(self, docs: Sequence[Sequence[str]]) -> PaddedRows:
         """Stems of each review -> fixed-length rows the model reads."""
@@ -29,6 +30,11 @@ class TextScorer:
     def scores_of_encoded(self, rows: PaddedRows) -> np.ndarray:
         logits = predict_logits(self.artifact.model, rows)
         return calibrated(logits, self.artifact.temperature)
+
+    def score_encoded(self, rows: PaddedRows) -> tuple[np.ndarray, np.ndarray | None]:
+        """P(positive) of each row and, when the model rates, its expected stars (1-10)."""
+        logits, stars = predict_outputs(self.artifact.model, rows)
+        return calibrated(logits, self.artifact.temperature), stars
 
     def scores(self, reviews: Sequence[str]) -> np.ndarray:
         """Probability that each review is positive."""

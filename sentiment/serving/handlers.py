@@ -26,7 +26,7 @@ import torch
 from sentiment.core import config
 from sentiment.core.errors import HttpError
 from sentiment.model.artifact import Artifact, load
-from sentiment.model.explain import attributions
+from sentiment.model.explain import explained
 from sentiment.model.inference import calibrated
 
 JSON = "application/json"
@@ -58,6 +58,7 @@ class Prediction:
     scores: np.ndarray
     attributions: list[list[float]] | None
     model: dict[str, str]
+    stars: np.ndarray | None = None  # expected star ratings, for a model with a rating head
 
 
 def model_fn(model_dir: str) -> Artifact:
@@ -241,20 +242,24 @@ def predict_fn(batch: Batch, model: Artifact) -> Prediction:
     ids, so one request's memory stays bounded whatever its shape."""
     check_batch(batch, model)
     logits = np.empty(len(batch.lengths), dtype=np.float64)
-    explained: list[list[float]] = [[] for _ in batch.lengths]
+    stars = np.empty(len(batch.lengths), dtype=np.float64) if model.network.rating_head else None
+    shares: list[list[float]] = [[] for _ in batch.lengths]
     for chunk in _chunks(batch.lengths):
         width = int(batch.lengths[chunk].max())
         ids, lengths = torch.from_numpy(batch.ids[chunk, :width]), torch.from_numpy(batch.lengths[chunk])
         if batch.explain:
-            chunk_logits, per_position = attributions(model.model, ids, lengths)
+            outputs, per_position = explained(model.model, ids, lengths)
             for row, values, n in zip(chunk.tolist(), per_position.numpy(), lengths.tolist(), strict=True):
-                explained[row] = values[:n].tolist()
+                shares[row] = values[:n].tolist()
         else:
             with torch.inference_mode():
-                chunk_logits = model.model(ids, lengths)
-        logits[chunk] = chunk_logits.double().numpy()
+                outputs = model.model.outputs(ids, lengths)
+        logits[chunk] = outputs.logits.double().numpy()
+        if stars is not None and outputs.stars is not None:
+            stars[chunk] = outputs.stars.double().numpy()
     scores = calibrated(logits, model.temperature)
-    return Prediction(scores, explained if batch.explain else None, {"name": model.name, "version": model.version})
+    about = {"name": model.name, "version": model.version}
+    return Prediction(scores, shares if batch.explain else None, about, stars)
 
 
 def _chunks(lengths: np.ndarray) -> list[np.ndarray]:
@@ -289,6 +294,9 @@ def output_fn(prediction: Prediction, accept: str | None) -> tuple[bytes, str]:
     if media == CSV:
         return "".join(f"{s:.6f}\n" for s in prediction.scores).encode(), CSV
     predictions: list[dict[str, Any]] = [{"score": round(float(s), 6)} for s in prediction.scores]
+    if prediction.stars is not None:
+        for item, stars in zip(predictions, prediction.stars, strict=True):
+            item["rating"] = round(float(stars), 3)
     if prediction.attributions is not None:
         for item, values in zip(predictions, prediction.attributions, strict=True):
             item["attributions"] = [round(v, 5) for v in values]

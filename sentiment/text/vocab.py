@@ -17,7 +17,7 @@ from functools import cached_property
 from pathlib import Path
 
 from sentiment.core.errors import ConfigError, DataError
-from sentiment.text.preprocess import PREPROCESSOR_VERSION
+from sentiment.text.preprocess import DEFAULT_VERSION, unmarked
 
 PAD_ID = 0
 UNKNOWN_ID = 1
@@ -31,11 +31,11 @@ class WordDict:
     """Stems in id order: `words[i]` has id `i + 2`."""
 
     words: tuple[str, ...]
-    preprocessor: str = PREPROCESSOR_VERSION
+    preprocessor: str = DEFAULT_VERSION  # the preprocessing version its words come from
     _index: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        index = {word: i + RESERVED for i, word in enumerate(self.words)}
+        index = dict(zip(self.words, range(RESERVED, RESERVED + len(self.words)), strict=True))  # C speed: cold starts
         if len(index) != len(self.words):
             raise DataError("word dictionary lists a word twice")
         object.__setattr__(self, "_index", index)
@@ -58,6 +58,16 @@ class WordDict:
         """Ids of all stems, unpadded."""
         get = self._index.get
         return [get(s, UNKNOWN_ID) for s in stems]
+
+    def unmarked_ids(self) -> list[int]:
+        """For every id, the id of its word without a negation mark ("not_good" -> the id of "good";
+        UNKNOWN_ID if that word is not in the dictionary); ids of unmarked words map to themselves."""
+        table = list(range(self.size))
+        for i, word in enumerate(self.words):
+            plain = unmarked(word)
+            if plain != word:
+                table[i + RESERVED] = self.id_of(plain)
+        return table
 
     def model_ids(self, stems: Sequence[str], length: int) -> list[int]:
         """The ids a model reads: the first `length`, and one UNKNOWN_ID for a review with no words
@@ -91,7 +101,7 @@ class WordDict:
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise DataError(f"{source} is not a {FORMAT} file")
         words = data.get("words")
-        if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
+        if not isinstance(words, list) or not set(map(type, words)) <= {str} or "" in words:
             raise DataError(f"{source}: 'words' must be a list of non-empty strings")
         loaded = cls(tuple(words), str(data.get("preprocessor", "")))
         if data.get("sha256") != loaded.sha256:
@@ -109,15 +119,16 @@ class WordDict:
         return cls.from_json(text, str(path))
 
 
-def build(docs: Iterable[Iterable[str]], size: int) -> WordDict:
-    """Dictionary of the `size - 2` most frequent stems (ties broken alphabetically)."""
+def build(docs: Iterable[Iterable[str]], size: int, preprocessor: str = DEFAULT_VERSION) -> WordDict:
+    """Dictionary of the `size - 2` most frequent words of `docs` (preprocessing version `preprocessor`;
+    ties broken alphabetically)."""
     if size <= RESERVED:
         raise ConfigError(f"vocabulary size must be more than {RESERVED}, got {size}")
     counts: Counter[str] = Counter()
     for stems in docs:
         counts.update(stems)
     ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return WordDict(tuple(word for word, _ in ranked[: size - RESERVED]))
+    return WordDict(tuple(word for word, _ in ranked[: size - RESERVED]), preprocessor)
 
 
 def coverage(word_dict: WordDict, docs: Iterable[Sequence[str]]) -> float:

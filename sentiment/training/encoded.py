@@ -3,6 +3,7 @@ SageMaker layout `label,length,id_1,...,id_N` per line, no header."""
 
 from __future__ import annotations
 
+import json
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +11,23 @@ from pathlib import Path
 import numpy as np
 
 from sentiment.core.errors import DataError
+
+RATINGS_FILE = "ratings.json"  # {"train": [stars, ...], "validation": [...], "test": [...]}, row for row
+
+
+def read_ratings(folder: str | Path, split: str, rows: int) -> np.ndarray | None:
+    """The 1-10 star rating of each row of `split`, 0 for a row without one (a synthetic review); None
+    when the folder has no ratings.json."""
+    path = Path(folder) / RATINGS_FILE
+    if not path.is_file():
+        return None
+    try:
+        ratings = np.asarray(json.loads(path.read_text(encoding="utf-8"))[split], dtype=np.int64)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DataError(f"{path}: no list of whole-number ratings for {split} ({exc})") from None
+    if ratings.shape != (rows,) or not ((ratings >= 0) & (ratings <= 10)).all():
+        raise DataError(f"{path}: {split} needs {rows:,} ratings from 1 to 10 (0: none), one per row")
+    return ratings
 
 
 @dataclass(frozen=True)
@@ -22,6 +40,11 @@ class EncodedSet:
 
     def __len__(self) -> int:
         return len(self.labels)
+
+
+def concatenate(*sets: EncodedSet) -> EncodedSet:
+    """The rows of several sets of the same width, in order."""
+    return EncodedSet(*(np.concatenate([getattr(s, f) for s in sets]) for f in ("labels", "lengths", "ids")))
 
 
 def to_csv(rows: EncodedSet) -> bytes:

@@ -1,4 +1,4 @@
-"""Evaluation on the test set: metrics, plots, behavioural checks; stored in the artifact."""
+"""Evaluation on the test set: metrics, star ratings, plots, the behavioural suite; stored with the model."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy.stats import spearmanr
 from sklearn import metrics as skm
+from sklearn.isotonic import IsotonicRegression
 
 from sentiment.model.artifact import Artifact, save_metrics
-from sentiment.model.inference import calibrated, predict_logits
+from sentiment.model.inference import calibrated, predict_logits, predict_outputs
 from sentiment.model.text_scorer import TextScorer
 from sentiment.training import plots
-from sentiment.training.behaviour import run_checks
+from sentiment.training.behaviour import run_suite
 from sentiment.training.calibration import expected_calibration_error
 from sentiment.training.encoded import EncodedSet
 
@@ -36,10 +38,45 @@ def score_metrics(scores: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
     }
 
 
-def evaluate(artifact: Artifact, test: EncodedSet, folder: Path | None = None) -> dict[str, Any]:
-    """Metrics of `artifact` on `test`; with `folder`, also plots there and metrics.json in it."""
+def rating_metrics(predicted: np.ndarray, ratings: np.ndarray) -> dict[str, float]:
+    """Mean absolute error (stars) and Spearman correlation of predicted against true ratings."""
+    return {
+        "mae": round(float(np.abs(predicted - ratings).mean()), 4),
+        "spearman": round(float(spearmanr(predicted, ratings).statistic), 4),
+    }
+
+
+def evaluate_ratings(
+    artifact: Artifact,
+    stars: np.ndarray | None,
+    test_ratings: np.ndarray,
+    test_scores: np.ndarray,
+    validation: tuple[EncodedSet, np.ndarray],
+) -> dict[str, Any]:
+    """The rating head's MAE and Spearman on test (its `stars`; None without a head), beside the
+    baseline of the same run: the calibrated score mapped to stars by isotonic regression fitted on
+    validation."""
+    validation_set, validation_ratings = validation
+    validation_scores = calibrated(predict_logits(artifact.model, validation_set), artifact.temperature)
+    isotonic = IsotonicRegression(y_min=1, y_max=10, out_of_bounds="clip").fit(validation_scores, validation_ratings)
+    result: dict[str, Any] = {"baseline_isotonic": rating_metrics(isotonic.predict(test_scores), test_ratings)}
+    if stars is not None:
+        result["head"] = rating_metrics(stars, test_ratings)
+    result["note"] = "IMDB has no 5- or 6-star reviews: neither model ever saw one"
+    return result
+
+
+def evaluate(
+    artifact: Artifact,
+    test: EncodedSet,
+    folder: Path | None = None,
+    test_ratings: np.ndarray | None = None,
+    validation: tuple[EncodedSet, np.ndarray] | None = None,
+) -> dict[str, Any]:
+    """Metrics of `artifact` on `test` (and its star ratings, with `test_ratings` and the `validation`
+    rows and ratings for the baseline); with `folder`, also plots there and metrics.json in it."""
     started = time.perf_counter()
-    logits = predict_logits(artifact.model, test)
+    logits, stars = predict_outputs(artifact.model, test)
     seconds = time.perf_counter() - started
     scores = calibrated(logits, artifact.temperature)
     labels = test.labels.astype(int)
@@ -47,19 +84,22 @@ def evaluate(artifact: Artifact, test: EncodedSet, folder: Path | None = None) -
     result["ece_uncalibrated"] = expected_calibration_error(calibrated(logits, 1.0), labels)
     result["temperature"] = artifact.temperature
     result["inference_reviews_per_s"] = round(len(test) / seconds, 1)
-    result["behaviour"] = run_checks(TextScorer(artifact))
+    if test_ratings is not None and validation is not None:
+        result["rating"] = evaluate_ratings(artifact, stars, test_ratings, scores, validation)
+    result["behaviour"] = run_suite(TextScorer(artifact).scores)
     result["model"] = {"name": artifact.name, "version": artifact.version}
     if folder is not None:
         out = Path(folder) / PLOTS_FOLDER
         fpr, tpr, _ = skm.roc_curve(labels, scores)
-        result["plots"] = [
-            str(p.relative_to(folder))
-            for p in (
-                plots.roc(fpr, tpr, result["roc_auc"], out / "roc.png"),
-                plots.confusion(np.array(result["confusion_matrix"]), out / "confusion_matrix.png"),
-                plots.reliability_diagram(scores, labels, result["ece"], out / "reliability.png"),
-                plots.score_histogram(scores, labels, out / "score_histogram.png"),
-            )
+        drawn = [
+            plots.roc(fpr, tpr, result["roc_auc"], out / "roc.png"),
+            plots.confusion(np.array(result["confusion_matrix"]), out / "confusion_matrix.png"),
+            plots.reliability_diagram(scores, labels, result["ece"], out / "reliability.png"),
+            plots.score_histogram(scores, labels, out / "score_histogram.png"),
+            plots.behaviour(result["behaviour"], out / "behaviour.png"),
         ]
+        if "head" in result.get("rating", {}) and stars is not None and test_ratings is not None:
+            drawn.append(plots.ratings(stars, test_ratings, result["rating"]["head"], out / "ratings.png"))
+        result["plots"] = [str(p.relative_to(folder)) for p in drawn]
         save_metrics(folder, result)
     return result

@@ -23,6 +23,10 @@ NETWORK_OPTIONS = (
     ("hidden-dim", positive_int),
     ("dropout", float),
     ("ngram-buckets", int),
+    ("ngram-order", int),
+    ("deep-vocab-size", int),
+    ("conv-kernel", int),
+    ("pooling", str),
     ("cell", str),
 )
 

@@ -92,3 +92,41 @@ def score_histogram(scores: np.ndarray, labels: np.ndarray, path: Path) -> Path:
     ax.set(xlabel="predicted P(positive)", ylabel="reviews", title="score distribution, IMDB test set")
     ax.legend()
     return _save(fig, path)
+
+
+def behaviour(suite: dict[str, Any], path: Path) -> Path:
+    """Pass rate per capability of the behavioural suite, worst first."""
+    items = sorted(suite["capabilities"].items(), key=lambda kv: kv[1]["pass_rate"])
+    names = [f"{name} ({entry['kind']}, {entry['cases']})" for name, entry in items]
+    rates = [100 * entry["pass_rate"] for _, entry in items]
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(items) + 1.2))
+    colours = [POSITIVE if rate >= 90 else "#f9a825" if rate >= 70 else NEGATIVE for rate in rates]
+    ax.barh(names, rates, color=colours)
+    ax.axvline(90, color="grey", ls="--", lw=1, label="target 90%")
+    for y, rate in enumerate(rates):
+        ax.text(min(rate + 1, 101), y, f"{rate:.0f}%", va="center", fontsize=9)
+    ax.set(
+        xlim=(0, 110),
+        xlabel="cases passed (%)",
+        title=f"behavioural suite: {100 * suite['pass_rate']:.1f}% of {suite['cases']} cases",
+    )
+    ax.legend(loc="lower right", fontsize=8)
+    return _save(fig, path)
+
+
+def ratings(predicted: np.ndarray, true: np.ndarray, metrics: dict[str, float], path: Path) -> Path:
+    """Predicted stars for each true rating of the test set (IMDB has no 5 or 6)."""
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    present = sorted(set(true.tolist()))
+    ax.boxplot([predicted[true == r] for r in present], positions=present, widths=0.6, showfliers=False)
+    ax.plot([1, 10], [1, 10], "--", color="grey", label="perfect")
+    ax.set(
+        xlabel="true stars",
+        ylabel="predicted stars",
+        xticks=range(1, 11),
+        ylim=(0.5, 10.5),
+        title=f"star ratings, IMDB test set: MAE {metrics['mae']:.2f}, Spearman {metrics['spearman']:.3f}",
+    )
+    ax.legend(loc="upper left")
+    ax.grid(alpha=0.3)
+    return _save(fig, path)

@@ -18,8 +18,9 @@ from sentiment.core.errors import ConfigError
 from sentiment.model.inference import batch_tensors, predict_logits
 from sentiment.model.network import NetworkConfig, SentimentNetwork
 from sentiment.training.calibration import fit_temperature
-from sentiment.training.encoded import EncodedSet
+from sentiment.training.encoded import EncodedSet, concatenate
 from sentiment.training.ngram import fit_wide_branch
+from sentiment.training.rating import fit_rating_head
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class TrainConfig:
     batch_size: int = 64
     learning_rate: float = 2e-3
     ngram_c: float = 0.1  # inverse L2 strength of the n-gram branch's logistic regression
+    refit_wide: bool = False  # fit the n-gram branch again on training + validation rows, last
     weight_decay: float = 1e-5
     patience: int = 2
     seed: int = 42
@@ -52,6 +54,7 @@ class EpochRecord:
     val_loss: float
     val_accuracy: float
     seconds: float
+    mixed_val_loss: float | None = None  # of both branches mixed (what ships): the recurrent epochs' yardstick
 
 
 @dataclass
@@ -61,6 +64,7 @@ class TrainResult:
     best_epoch: int  # of the recurrent branch
     seconds: float
     history: list[EpochRecord] = field(default_factory=list)
+    rating: dict[str, float] = field(default_factory=dict)  # the rating head's fit, if any
 
     def summary(self) -> dict[str, object]:
         return {
@@ -68,6 +72,7 @@ class TrainResult:
             "seconds": round(self.seconds, 1),
             "temperature": round(self.temperature, 4),
             "mix": [round(float(x), 4) for x in getattr(self.model, "mix", torch.zeros(0)).tolist()],
+            "rating_head": self.rating,
             "history": [asdict(r) for r in self.history],
         }
 
@@ -139,6 +144,7 @@ def _train_recurrent(
     rng = np.random.default_rng(config.seed)
     history: list[EpochRecord] = []
     best_state, best_loss, stale = copy.deepcopy(model.state_dict()), math.inf, 0
+    wide_val = predict_logits(model, validation_set, branch="wide") if model.config.ngram_buckets else None
     for epoch in range(1, epochs + 1):
         epoch_started = time.perf_counter()
         model.train()
@@ -157,17 +163,20 @@ def _train_recurrent(
             running += (loss.item() - running) / min(step, 50)
             if step % 10 == 0:
                 bar.set_postfix(loss=f"{running:.4f}")
-        record = _record(
-            branch, epoch, running, predict_logits(model, validation_set, branch=branch), validation_set, epoch_started
-        )
+        deep_val = predict_logits(model, validation_set, branch=branch)
+        record = _record(branch, epoch, running, deep_val, validation_set, epoch_started)
+        if wide_val is not None:  # the epoch that makes the best mixed model, not the best branch alone
+            record.mixed_val_loss = round(mix_weights(deep_val, wide_val, validation_set.labels)[1], 5)
         history.append(record)
         if progress:
+            mixed = f"  mixed val loss {record.mixed_val_loss:.4f}" if record.mixed_val_loss is not None else ""
             tqdm.write(
                 f"{branch} epoch {epoch}: train loss {record.train_loss:.4f}  val loss {record.val_loss:.4f}  "
-                f"val acc {record.val_accuracy:.2%}  ({record.seconds:.0f} s)"
+                f"val acc {record.val_accuracy:.2%}{mixed}  ({record.seconds:.0f} s)"
             )
-        if record.val_loss < best_loss:
-            best_state, best_loss, stale = copy.deepcopy(model.state_dict()), record.val_loss, 0
+        yardstick = record.mixed_val_loss if record.mixed_val_loss is not None else record.val_loss
+        if yardstick < best_loss:
+            best_state, best_loss, stale = copy.deepcopy(model.state_dict()), yardstick, 0
         else:
             stale += 1
             if stale >= config.patience:
@@ -198,23 +207,33 @@ def _fit_wide(
     return record
 
 
-def fit_mix(model: SentimentNetwork, validation_set: EncodedSet) -> None:
-    """Weights of the two branches' logits (and a bias): logistic regression on validation."""
-    features = torch.tensor(np.c_[tuple(predict_logits(model, validation_set, branch=b) for b in ("deep", "wide"))])
-    labels = torch.from_numpy(validation_set.labels).double()
+def mix_weights(deep: np.ndarray, wide: np.ndarray, labels: np.ndarray) -> tuple[torch.Tensor, float]:
+    """Weights of the two branches' logits and a bias (logistic regression), and its log-loss."""
+    features = torch.tensor(np.c_[deep, wide])
+    target = torch.from_numpy(labels).double()
     mix = torch.tensor([0.5, 0.5, 0.0], dtype=torch.float64, requires_grad=True)
     optimizer = torch.optim.LBFGS([mix], lr=0.5, max_iter=200, line_search_fn="strong_wolfe")
 
+    def objective() -> torch.Tensor:
+        return nn.functional.binary_cross_entropy_with_logits(features @ mix[:2] + mix[2], target)
+
     def closure() -> torch.Tensor:
         optimizer.zero_grad()
-        logits = features @ mix[:2] + mix[2]
-        loss = nn.functional.binary_cross_entropy_with_logits(logits, labels) + 1e-3 * (mix[:2] ** 2).sum()
+        loss = objective() + 1e-3 * (mix[:2] ** 2).sum()
         loss.backward()
         return loss
 
     optimizer.step(closure)
     with torch.no_grad():
-        model.get_buffer("mix").copy_(mix.detach().float())
+        return mix.detach(), float(objective())
+
+
+def fit_mix(model: SentimentNetwork, validation_set: EncodedSet) -> None:
+    """Set the mix of the two branches' logits (and a bias), fitted on validation."""
+    deep, wide = (predict_logits(model, validation_set, branch=b) for b in ("deep", "wide"))
+    mix, _ = mix_weights(deep, wide, validation_set.labels)
+    with torch.no_grad():
+        model.get_buffer("mix").copy_(mix.float())
 
 
 def train(
@@ -224,24 +243,37 @@ def train(
     config: TrainConfig,
     progress: bool = True,
     embeddings: np.ndarray | None = None,
+    ratings: tuple[np.ndarray, np.ndarray] | None = None,
+    deep_ids: list[int] | None = None,
 ) -> TrainResult:
     """Train (the wide branch first, then the recurrent one), keep the best validation weights,
-    fit the branches' mix and a temperature on validation.
+    fit the branches' mix and a temperature on validation, then the rating head.
 
-    `embeddings` (vocab_size, embedding_dim), when given, initialises the embedding layer.
+    `embeddings` (vocab_size, embedding_dim), when given, initialises the embedding layer;
+    `ratings` (train, validation), the stars of each row, are needed by a network with a rating head;
+    `deep_ids` (WordDict.unmarked_ids) by one whose recurrent branch reads negated words unmarked.
+    With `config.refit_wide`, the n-gram branch is fitted again last, on training and validation rows
+    together (its strength was chosen on validation; the mix and temperature stay as fitted).
     """
+    if network.rating_head and ratings is None:
+        raise ConfigError("this network has a rating head: its training data needs ratings.json (`sentiment data`)")
     config.validate()
     seed_everything(config.seed)
     torch.set_num_threads(config.threads or os.cpu_count() or 1)
     model = SentimentNetwork(network)
+    if network.deep_unmarked:
+        if deep_ids is None:
+            raise ConfigError("this network reads negated words unmarked: give the word dictionary's unmarked ids")
+        model.set_deep_ids(deep_ids)
     if embeddings is not None:
-        if embeddings.shape != tuple(model.embedding.weight.shape):
+        rows, dim = model.embedding.weight.shape
+        if embeddings.shape[1] != dim or embeddings.shape[0] < rows:
             raise ConfigError(
-                f"pretrained embeddings have shape {embeddings.shape}, the network needs "
-                f"{tuple(model.embedding.weight.shape)}: match --embedding-dim to `sentiment data --embedding-dim`"
+                f"pretrained embeddings have shape {embeddings.shape}, the network needs ({rows}, {dim}): "
+                "match --embedding-dim to `sentiment data --embedding-dim`"
             )
-        with torch.no_grad():
-            model.embedding.weight.copy_(torch.from_numpy(embeddings))
+        with torch.no_grad():  # the first `rows` ids: the recurrent branch embeds the most frequent words
+            model.embedding.weight.copy_(torch.from_numpy(embeddings[:rows]))
             model.embedding.weight[0].zero_()
     started = time.perf_counter()
     deadline = started + config.max_minutes * 60
@@ -254,6 +286,11 @@ def train(
         fit_mix(model, validation_set)
     model.eval()
     temperature = fit_temperature(predict_logits(model, validation_set), validation_set.labels)
+    rating: dict[str, float] = {}
+    if network.rating_head and ratings is not None:
+        rating = fit_rating_head(model, train_set, ratings[0], validation_set, ratings[1])
+    if network.ngram_buckets and config.refit_wide:
+        fit_wide_branch(model, concatenate(train_set, validation_set), config.ngram_c)
     deep_history = [r for r in history if r.branch == "deep"]
-    best_epoch = min(deep_history, key=lambda r: r.val_loss).epoch
-    return TrainResult(model, temperature, best_epoch, time.perf_counter() - started, history)
+    best_epoch = min(deep_history, key=lambda r: r.mixed_val_loss if r.mixed_val_loss is not None else r.val_loss).epoch
+    return TrainResult(model, temperature, best_epoch, time.perf_counter() - started, history, rating)

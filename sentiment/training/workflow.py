@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import Any
 
 from sentiment.core.errors import DataError
 from sentiment.core.report import markdown_table
@@ -13,7 +14,7 @@ from sentiment.model.network import NetworkConfig, count_parameters
 from sentiment.text.vocab import WORD_DICT_FILE, WordDict
 from sentiment.training.embeddings import EMBEDDINGS_FILE
 from sentiment.training.embeddings import load as load_embeddings
-from sentiment.training.encoded import read_csv
+from sentiment.training.encoded import read_csv, read_ratings
 from sentiment.training.evaluate import evaluate
 from sentiment.training.plots import training_curve
 from sentiment.training.train import TrainConfig, train
@@ -44,7 +45,21 @@ def train_artifact(
         raise DataError("train.csv and validation.csv have different sequence lengths")
     vectors_path = Path(train_dir) / EMBEDDINGS_FILE
     vectors = load_embeddings(str(vectors_path), word_dict.size) if vectors_path.is_file() else None
-    result = train(network, train_set, validation_set, settings, progress=progress, embeddings=vectors)
+    ratings = (
+        read_ratings(train_dir, "train", len(train_set)),
+        read_ratings(validation_dir, "validation", len(validation_set)),
+    )
+    known = (ratings[0], ratings[1]) if ratings[0] is not None and ratings[1] is not None else None
+    result = train(
+        network,
+        train_set,
+        validation_set,
+        settings,
+        progress=progress,
+        embeddings=vectors,
+        ratings=known,
+        deep_ids=word_dict.unmarked_ids() if network.deep_unmarked else None,
+    )
     trained = artifact_io.Artifact(
         model=result.model,
         word_dict=word_dict,
@@ -74,19 +89,33 @@ def train_artifact(
 
 
 def evaluate_artifact(model_dir: str | Path, data_dir: str | Path, output: str | Path | None = None) -> str:
-    """Evaluate the artifact on `data_dir`/test.csv; store metrics.json and plots in `output` (default:
-    the artifact folder, where they travel with the model)."""
+    """Evaluate the artifact on `data_dir`/test.csv (and its ratings); store metrics.json and plots in
+    `output` (default: the artifact folder, where they travel with the model)."""
     loaded = artifact_io.load(model_dir)
     test = read_csv(_find(data_dir, "test.csv"), vocab_size=loaded.word_dict.size)
+    test_ratings = read_ratings(data_dir, "test", len(test))
+    validation = None
+    if test_ratings is not None and (Path(data_dir) / "validation.csv").is_file():
+        validation_set = read_csv(Path(data_dir) / "validation.csv", vocab_size=loaded.word_dict.size)
+        validation_ratings = read_ratings(data_dir, "validation", len(validation_set))
+        validation = (validation_set, validation_ratings) if validation_ratings is not None else None
     output = Path(output or model_dir)
-    result = evaluate(loaded, test, output)
+    result = evaluate(loaded, test, output, test_ratings, validation)
+    return report(result, loaded.name, len(test), output)
+
+
+def report(result: dict[str, Any], name: str, reviews: int, output: Path) -> str:
+    """The evaluation in a few tables a person reads in a terminal."""
     rows = [[k, round(result[k], 4)] for k in ("accuracy", "precision", "recall", "f1", "roc_auc", "log_loss", "ece")]
-    behaviour = result["behaviour"]
-    return (
-        markdown_table(["metric", loaded.name], rows)
-        + f"\n\nnegation lowers the score in {behaviour['negation']['score_lowered']:.0%} of pairs, "
-        f"flips the label in {behaviour['negation']['label_flipped']:.0%}; "
-        f"name spread {behaviour['name_invariance']['max_spread']:.3f}, "
-        f"punctuation spread {behaviour['punctuation_invariance']['max_spread']:.3f}\n"
-        f"{len(test):,} reviews at {result['inference_reviews_per_s']:,.0f} reviews/s; metrics and plots in {output}"
-    )
+    text = markdown_table(["metric", name], rows)
+    if "rating" in result:
+        rating = result["rating"]
+        lines = [["rating head", rating["head"]["mae"], rating["head"]["spearman"]]] if "head" in rating else []
+        lines.append(["baseline: isotonic score -> stars", *rating["baseline_isotonic"].values()])
+        text += "\n\n" + markdown_table(["star rating", "MAE (stars)", "Spearman"], lines)
+    suite = result["behaviour"]
+    capabilities = [[n, e["kind"], e["cases"], f"{e['pass_rate']:.0%}"] for n, e in suite["capabilities"].items()]
+    capabilities.append(["all", "", suite["cases"], f"{suite['pass_rate']:.1%}"])
+    text += "\n\n" + markdown_table(["capability", "test", "cases", "passed"], capabilities)
+    speed = f"{reviews:,} reviews at {result['inference_reviews_per_s']:,.0f} reviews/s"
+    return f"{text}\n\n{speed}; metrics and plots in {output}"

@@ -1,6 +1,7 @@
 """The four SageMaker handler functions on a small trained model: content types, errors, explanations."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ import torch
 
 from sentiment.model.artifact import Artifact
 from sentiment.model.explain import attributions
+from sentiment.model.network import SentimentNetwork
 from sentiment.serving.handlers import (
     MAX_PAYLOAD_BYTES,
     MAX_ROWS,
@@ -55,6 +57,26 @@ def test_json_scores_match_the_model(model: Artifact) -> None:
         direct = model.model(torch.tensor([r[1] for r in ROWS]), torch.tensor([r[0] for r in ROWS]))
     expected = torch.sigmoid(direct.double() / model.temperature).numpy()
     np.testing.assert_allclose(scores, expected, atol=1e-5)
+
+
+def test_ratings_come_with_a_rating_head_and_only_then(model: Artifact, tmp_path: Path) -> None:
+    predictions = json.loads(_invoke(model, _json_body(ROWS), "application/json")[0])["predictions"]
+    assert all(1 <= p["rating"] <= 10 for p in predictions)
+    assert predictions[0]["rating"] > predictions[1]["rating"]  # the positive row gets more stars
+    with torch.no_grad():
+        stars = model.model.outputs(torch.tensor([r[1] for r in ROWS]), torch.tensor([r[0] for r in ROWS])).stars
+    assert stars is not None
+    np.testing.assert_allclose([p["rating"] for p in predictions], stars.numpy(), atol=1e-3)
+    without = replace(model, model=_without_rating_head(model))
+    predictions = json.loads(_invoke(without, _json_body(ROWS), "application/json")[0])["predictions"]
+    assert all("rating" not in p for p in predictions)  # not an error: the field is left out
+
+
+def _without_rating_head(model: Artifact) -> SentimentNetwork:
+    network = SentimentNetwork(replace(model.network, rating_head=False))
+    state = {k: v for k, v in model.model.state_dict().items() if not k.startswith("rating.")}
+    network.load_state_dict(state)
+    return network.eval()
 
 
 def test_csv_in_csv_out_and_json_out(model: Artifact) -> None:

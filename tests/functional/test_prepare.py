@@ -60,7 +60,8 @@ def test_same_code_writes_to_s3(small_archive: Path, cache: Path, monkeypatch: p
         summary = prepare(_options(small_archive, "s3://training-bucket/imdb"))
         keys = {o["Key"] for o in s3.list_objects_v2(Bucket="training-bucket")["Contents"]}
         assert keys == {
-            f"imdb/{n}" for n in ("train.csv", "validation.csv", "test.csv", "word_dict.json", "manifest.json")
+            f"imdb/{n}"
+            for n in ("train.csv", "validation.csv", "test.csv", "ratings.json", "word_dict.json", "manifest.json")
         }
         body = s3.get_object(Bucket="training-bucket", Key="imdb/train.csv")["Body"].read().decode()
         assert len(body.splitlines()) == 6 and all(len(line.split(",")) == 14 for line in body.splitlines())

@@ -17,8 +17,8 @@ from sentiment.model import artifact
 from sentiment.model.inference import predict_logits
 from sentiment.model.network import named_config
 from sentiment.training.encoded import read_csv
-from sentiment.training.train import TrainConfig, bucketed_batches, train
-from tests.synthetic import VOCAB, encoded_set, write_prepared
+from sentiment.training.train import TrainConfig, bucketed_batches
+from tests.synthetic import VOCAB, fit, write_prepared
 
 SMALL = named_config("default", vocab_size=VOCAB, embedding_dim=16, hidden_dim=16, ngram_buckets=101, dropout=0.1)
 FAST = TrainConfig(epochs=2, batch_size=32, learning_rate=1e-2, patience=5, threads=1)
@@ -50,7 +50,7 @@ def test_bucketed_batches_cover_every_row_once() -> None:
 
 
 def test_two_epochs_lower_validation_loss() -> None:
-    result = train(SMALL, encoded_set(256, 1), encoded_set(64, 2), FAST, progress=False)
+    result = fit(SMALL, FAST)
     recurrent = [r for r in result.history if r.branch == "deep"]
     assert [r.branch for r in result.history] == ["wide", "deep", "deep"]
     assert len(recurrent) == 2 and recurrent[1].val_loss < recurrent[0].val_loss
@@ -58,8 +58,8 @@ def test_two_epochs_lower_validation_loss() -> None:
 
 
 def test_training_is_seeded() -> None:
-    first = train(SMALL, encoded_set(128, 1), encoded_set(32, 2), FAST, progress=False)
-    second = train(SMALL, encoded_set(128, 1), encoded_set(32, 2), FAST, progress=False)
+    first = fit(SMALL, FAST, 128, 32)
+    second = fit(SMALL, FAST, 128, 32)
     assert [r.val_loss for r in first.history] == [r.val_loss for r in second.history]
 
 
@@ -83,7 +83,11 @@ def test_evaluate_writes_metrics_and_plots(trained: Path, prepared: Path, capsys
     metrics = json.loads((trained / "metrics.json").read_text())
     assert metrics["accuracy"] > 0.8 and metrics["n"] == 64
     assert set(metrics) >= {"precision", "recall", "f1", "roc_auc", "log_loss", "ece", "confusion_matrix", "behaviour"}
-    for plot in ("roc", "confusion_matrix", "reliability", "score_histogram"):
+    rating = metrics["rating"]
+    assert set(rating) >= {"head", "baseline_isotonic"} and "no 5- or 6-star" in rating["note"]
+    assert 0 <= rating["head"]["mae"] < 3 and -1 <= rating["head"]["spearman"] <= 1
+    assert set(metrics["behaviour"]["capabilities"]) >= {"negation of positive", "contrast: X but Y", "idioms"}
+    for plot in ("roc", "confusion_matrix", "reliability", "score_histogram", "ratings", "behaviour"):
         png = trained / "evaluation" / f"{plot}.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -37,7 +37,7 @@ def test_no_test_review_in_train_or_validation(root: Path) -> None:
 
 def test_data_command_writes_everything(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "prepared"
-    assert main(["data", "--archive", str(shared_archive_or_skip()), "--output", str(out)]) == 0
+    assert main(["data", "--setup", "classic", "--archive", str(shared_archive_or_skip()), "--output", str(out)]) == 0
     printed = capsys.readouterr().out
     assert (
         "| train      | 22,500" in printed and "| test       | 25,000" in printed and "vocabulary: 5,000 ids" in printed

@@ -62,6 +62,7 @@ def invoked(build_dir: Path, lambda_runtime: Path) -> dict[str, Any]:
         "AWS_DEFAULT_REGION": "us-east-1",
         "POWERTOOLS_SERVICE_NAME": "sentiment-api",
         "POWERTOOLS_METRICS_NAMESPACE": "Sentiment",
+        "POWERTOOLS_TRACE_DISABLED": "true",
     }
     command = sentiment_command("serve", "--model-dir", "model/artifact", "--port", str(port), "--workers", "1")
     with running(command, f"http://127.0.0.1:{port}/ping"):
@@ -109,9 +110,20 @@ def test_the_layer_carries_the_sentiment_code_without_torch_or_numpy(
     with capsys.disabled():
         print(
             f"\n[layer {size / 1e6:.1f} MB, function {function_size / 1e6:.1f} MB, "
-            f"cold import {invoked['init_s']:.2f} s]"
+            f"cold import {invoked['init_s']:.2f} s: the runtime's boto3 {invoked['boto3_s']:.2f} s, "
+            f"the X-Ray SDK (Tracer) {invoked['xray_s']:.2f} s, the rest "
+            f"{invoked['init_s'] - invoked['boto3_s'] - invoked['xray_s']:.2f} s]"
         )
-    assert size < 50e6
+    assert size < 5e6  # the default model's preprocessing needs no third-party code at all
+
+
+@pytest.mark.parametrize("function", ["PredictFunction", "ReaperFunction"])
+def test_functions_ship_precompiled_code_and_never_the_runtimes_boto3(build_dir: Path, function: str) -> None:
+    folder = build_dir / function
+    for provided in ("boto3", "botocore", "s3transfer", "jmespath", "urllib3", "dateutil"):
+        assert not (folder / provided).exists(), provided  # a second botocore would shadow the runtime's
+    assert (folder / "__pycache__" / f"app.cpython-{sys.version_info.major}{sys.version_info.minor}.pyc").is_file()
+    assert list((build_dir / "PreprocessLayer" / "python" / "sentiment" / "api" / "__pycache__").glob("*.pyc"))
 
 
 def test_valid_single_review(invoked: dict[str, Any]) -> None:

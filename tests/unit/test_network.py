@@ -10,6 +10,21 @@ CONFIGS = {
     "classic": named_config("classic", vocab_size=VOCAB),
     "default": named_config("default", vocab_size=VOCAB, ngram_buckets=97, embedding_dim=16, hidden_dim=8),
     "lstm-maxmean": named_config("default", vocab_size=VOCAB, cell="lstm", ngram_buckets=0, hidden_dim=8),
+    "attention": named_config(
+        "default", vocab_size=VOCAB, pooling="attention", ngram_buckets=0, embedding_dim=16, hidden_dim=8
+    ),
+    "cnn-rnn": named_config(
+        "default", vocab_size=VOCAB, conv_kernel=3, ngram_buckets=53, embedding_dim=16, hidden_dim=8
+    ),
+    "trigrams-small-embedding": named_config(
+        "default",
+        vocab_size=VOCAB,
+        ngram_buckets=211,
+        ngram_order=3,
+        deep_vocab_size=20,
+        embedding_dim=16,
+        hidden_dim=8,
+    ),
 }
 
 
@@ -81,3 +96,45 @@ def test_bad_configs_are_refused(override: dict[str, object]) -> None:
 def test_unknown_config_name() -> None:
     with pytest.raises(ConfigError, match="unknown model config 'huge'"):
         named_config("huge")
+
+
+def test_wide_shares_add_up_to_the_branch_logit(model: SentimentNetwork) -> None:
+    if not model.config.ngram_buckets:
+        pytest.skip("no wide branch")
+    ids = torch.randint(1, VOCAB, (3, 25))
+    ids[0, 10:14] = ids[0, :4]  # repeated n-grams count once
+    lengths = torch.tensor([25, 2, 1])
+    with torch.no_grad():
+        trimmed, mask = model.trim(ids, lengths)
+        shares = model.wide_contributions(trimmed, mask, lengths)
+        logit = model.branch_logit("wide", ids, lengths)
+    assert torch.allclose(shares.sum(1) + model.wide_bias, logit, atol=1e-5)
+    assert (shares[1, 2:] == 0).all() and (shares[2, 1:] == 0).all()
+
+
+def test_rare_words_read_as_unknown_in_the_recurrent_branch() -> None:
+    config = CONFIGS["trigrams-small-embedding"]
+    model = SentimentNetwork(config).eval()
+    rare = torch.tensor([[25, 30, 40]])
+    unknown = torch.tensor([[1, 1, 1]])
+    assert model.embedding.num_embeddings == 20
+    with torch.no_grad():
+        assert torch.equal(model.embed(rare), model.embed(unknown))
+
+
+def test_explanations_add_up_to_the_logit(model: SentimentNetwork) -> None:
+    from sentiment.model.explain import attributions
+
+    ids = torch.randint(1, VOCAB, (3, 20))
+    lengths = torch.tensor([20, 7, 1])
+    logits, shares = attributions(model, ids, lengths)
+    with torch.no_grad():
+        assert torch.allclose(logits, model(ids, lengths), atol=1e-4)
+    if model.config.pooling != "last":  # exact decompositions (gradient x input is not)
+        bias = model.head.bias * (model.get_buffer("mix")[0] if model.config.ngram_buckets else 1)
+        extra = (
+            model.get_buffer("mix")[1] * model.wide_bias + model.get_buffer("mix")[2]
+            if model.config.ngram_buckets
+            else 0
+        )
+        assert torch.allclose(shares.sum(1) + bias + extra, logits, atol=1e-4)

@@ -1,10 +1,18 @@
+"""The classic preprocessing (version 1): the classic project's steps, negations kept."""
+
 import subprocess
 import sys
+from functools import partial
 
 import pytest
 
-from sentiment.data.corpus import reviews_to_words
-from sentiment.text.preprocess import NEGATIONS, STOPWORDS, review_to_words, stem, tokenize
+from sentiment.data import corpus
+from sentiment.text import preprocess
+from sentiment.text.preprocess import CLASSIC, NEGATIONS, STOPWORDS, stem
+
+review_to_words = partial(preprocess.review_to_words, version=CLASSIC)
+tokenize = partial(preprocess.tokenize, version=CLASSIC)
+reviews_to_words = partial(corpus.reviews_to_words, version=CLASSIC)
 
 
 def spans(review: str) -> list[str]:
