@@ -14,7 +14,15 @@ from sentiment.aws.session import AwsError, aws_errors
 from sentiment.data.storage import split_s3
 
 Say = Callable[[str], None]
-DATA_FILES = ("train.csv", "validation.csv", "test.csv", "word_dict.json", "manifest.json", "embeddings.npy")
+DATA_FILES = (
+    "train.csv",
+    "validation.csv",
+    "test.csv",
+    "ratings.json",
+    "word_dict.json",
+    "manifest.json",
+    "embeddings.npy",
+)
 MODEL_FILES = ("model.pt", "config.json", "word_dict.json", "metrics.json")
 
 

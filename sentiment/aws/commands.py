@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from sentiment.aws.session import AwsError, session
+from sentiment.aws.session import AwsError, aws_errors, session
 from sentiment.core import config
 from sentiment.core.arguments import positive_int
 from sentiment.core.errors import SentimentError
@@ -108,7 +108,7 @@ def _variant(text: str) -> tuple[str, str, float]:
 
 
 def _deploy(argv: Sequence[str]) -> None:
-    from sentiment.aws.endpoint import Autoscaling, EndpointSpec, Variant, deploy
+    from sentiment.aws.endpoint import Autoscaling, DataCapture, EndpointSpec, Variant, check_spec, deploy
 
     p = argparse.ArgumentParser(prog="deploy_endpoint.py", description="create the SageMaker endpoint")
     p.add_argument("--endpoint-name", default="sentiment-endpoint")
@@ -128,12 +128,16 @@ def _deploy(argv: Sequence[str]) -> None:
         default="serverless",
         help="serverless scales to zero (the cheap default); realtime keeps instances running",
     )
-    p.add_argument("--memory-mb", type=int, default=2048, choices=(1024, 2048, 3072, 4096, 5120, 6144))
-    p.add_argument("--max-concurrency", type=int, default=5)
+    p.add_argument("--memory-mb", type=int, default=2048, help="serverless: 1024, 2048, ... 6144")
+    p.add_argument("--max-concurrency", type=int, default=5, help="serverless: 1 to 200")
     p.add_argument("--instance-type", default="ml.m5.large")
     p.add_argument("--instance-count", type=int, default=1)
     p.add_argument("--autoscale", metavar="MIN:MAX", help="realtime: target-tracking autoscaling between MIN and MAX")
     p.add_argument("--invocations-per-instance", type=float, default=200.0, help="autoscaling target per minute")
+    p.add_argument(
+        "--data-capture", metavar="S3_URI", help="realtime: capture requests and answers there (for `sentiment drift`)"
+    )
+    p.add_argument("--capture-percent", type=int, default=100, help="share of requests captured (1-100)")
     _common(p)
     args = p.parse_args(argv)
     if bool(args.model_data) == bool(args.variant):
@@ -156,7 +160,9 @@ def _deploy(argv: Sequence[str]) -> None:
         memory_mb=args.memory_mb,
         max_concurrency=args.max_concurrency,
         autoscaling=scaling,
+        data_capture=DataCapture(args.data_capture, args.capture_percent) if args.data_capture else None,
     )
+    check_spec(spec)  # SageMaker's rules for the mode, before any AWS call
     name = deploy(spec, session(args.region, args.profile))
     print(f"endpoint {name} is ready. Next: make deploy ENDPOINT_NAME={name}")
 
@@ -225,6 +231,21 @@ def _batch_transform(argv: Sequence[str]) -> None:
             raise AwsError(f"batch transform job {job.job_name} ended {status}")
 
 
+def _status(argv: Sequence[str]) -> None:
+    from datetime import UTC, datetime
+
+    from sentiment.ops.status import project_endpoints, report, running_jobs
+
+    p = argparse.ArgumentParser(prog="status.py", description="what is billing now for this project, roughly")
+    _common(p)
+    args = p.parse_args(argv)
+    aws = session(args.region, args.profile)
+    sagemaker, scaling = aws.client("sagemaker"), aws.client("application-autoscaling")
+    with aws_errors("listing the project's endpoints and jobs"):
+        endpoints, jobs = project_endpoints(sagemaker, scaling), running_jobs(sagemaker)
+    print(report(str(aws.region_name), endpoints, jobs, datetime.now(UTC)))
+
+
 COMMANDS: dict[str, Callable[[Sequence[str]], None]] = {
     "upload-data": _upload_data,
     "upload-model": _upload_model,
@@ -233,6 +254,7 @@ COMMANDS: dict[str, Callable[[Sequence[str]], None]] = {
     "publish": _publish,
     "destroy": _destroy,
     "batch-transform": _batch_transform,
+    "status": _status,
 }
 
 

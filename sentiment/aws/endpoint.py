@@ -45,6 +45,31 @@ class Autoscaling:
 
 
 @dataclass(frozen=True)
+class DataCapture:
+    """SageMaker Data Capture: a share of the requests and answers, as JSON lines under `destination`
+    (s3://bucket/prefix), for `sentiment drift`. Real-time endpoints only."""
+
+    destination: str
+    sampling_percent: int = 100
+
+    def request(self) -> dict[str, Any]:
+        """The endpoint config's DataCaptureConfig."""
+        return {
+            "EnableCapture": True,
+            "InitialSamplingPercentage": self.sampling_percent,
+            "DestinationS3Uri": self.destination,
+            "CaptureOptions": [{"CaptureMode": "Input"}, {"CaptureMode": "Output"}],
+            "CaptureContentTypeHeader": {"JsonContentTypes": ["application/json"]},
+        }
+
+
+# What SageMaker Serverless Inference supports (docs: "Deploy models with Amazon SageMaker Serverless
+# Inference", feature exclusions and endpoint configuration); moto accepts all of it, the service not.
+SERVERLESS_MEMORY_MB = (1024, 2048, 3072, 4096, 5120, 6144)
+SERVERLESS_MAX_CONCURRENCY = (1, 200)
+
+
+@dataclass(frozen=True)
 class EndpointSpec:
     name: str
     image_uri: str
@@ -56,6 +81,7 @@ class EndpointSpec:
     memory_mb: int = 2048
     max_concurrency: int = 5
     autoscaling: Autoscaling | None = None
+    data_capture: DataCapture | None = None
     tags: dict[str, str] = field(default_factory=lambda: {"project": "sentiment"})
     stamp: str = field(default_factory=lambda: time.strftime("%Y%m%d-%H%M%S"))  # names this deploy's resources
 
@@ -64,15 +90,45 @@ class EndpointSpec:
         return [{"Key": key, "Value": value} for key, value in self.tags.items()]
 
 
-def _check(spec: EndpointSpec, aws: boto3.Session) -> None:
+def serverless_problem(spec: EndpointSpec) -> str | None:
+    """Why SageMaker would reject this spec as a serverless endpoint (None: it would not)."""
+    realtime = "use --mode realtime"
+    if len(spec.variants) > 1:
+        return f"serverless endpoints take one production variant, not {len(spec.variants)}: for A/B {realtime}"
+    if spec.data_capture:
+        return f"serverless endpoints do not support Data Capture: to capture traffic for drift reports {realtime}"
+    if spec.autoscaling:
+        return "serverless endpoints scale by themselves: autoscaling is for real-time endpoints (--mode realtime)"
+    if spec.memory_mb not in SERVERLESS_MEMORY_MB:
+        sizes = ", ".join(map(str, SERVERLESS_MEMORY_MB))
+        return f"serverless memory {spec.memory_mb} MB: SageMaker offers {sizes}"
+    low, high = SERVERLESS_MAX_CONCURRENCY
+    if not low <= spec.max_concurrency <= high:
+        return f"serverless max concurrency {spec.max_concurrency}: SageMaker allows {low} to {high}"
+    return None
+
+
+def check_spec(spec: EndpointSpec) -> None:
+    """Rules checked before any AWS call (moto would accept what the service refuses)."""
     if not re.fullmatch(r"[a-z0-9](-*[a-z0-9]){0,62}", spec.name):
         raise AwsError(f"endpoint name {spec.name!r}: use lower-case letters, digits and hyphens (at most 63)")
     if not spec.variants:
         raise AwsError("give at least one model artifact")
     if len({v.name for v in spec.variants}) != len(spec.variants):
         raise AwsError("variant names must differ")
-    if spec.serverless and spec.autoscaling:
-        raise AwsError("serverless endpoints scale by themselves: autoscaling is for real-time endpoints")
+    if spec.serverless and (problem := serverless_problem(spec)):
+        raise AwsError(problem)
+    if not spec.serverless and spec.instance_count < 1:
+        raise AwsError(f"instance count {spec.instance_count}: a real-time endpoint needs at least 1")
+    if spec.data_capture:
+        if not spec.data_capture.destination.startswith("s3://") or not split_s3(spec.data_capture.destination)[0]:
+            raise AwsError(f"data capture destination {spec.data_capture.destination!r}: expected s3://bucket/prefix")
+        if not 0 < spec.data_capture.sampling_percent <= 100:
+            raise AwsError(f"capture percentage {spec.data_capture.sampling_percent}: expected 1 to 100")
+
+
+def _check(spec: EndpointSpec, aws: boto3.Session) -> None:
+    check_spec(spec)
     if not spec.role_arn.startswith("arn:"):
         raise AwsError("give the SageMaker execution role's ARN (--role-arn or $SAGEMAKER_ROLE_ARN)")
     sagemaker, s3 = aws.client("sagemaker"), aws.client("s3")
@@ -116,11 +172,14 @@ def endpoint_config(spec: EndpointSpec, model_names: dict[str, str]) -> dict[str
             entry["InstanceType"] = spec.instance_type
             entry["InitialInstanceCount"] = spec.instance_count
         variants.append(entry)
-    return {
+    request: dict[str, Any] = {
         "EndpointConfigName": f"{spec.name}-{spec.stamp}",
         "ProductionVariants": variants,
         "Tags": spec.aws_tags,
     }
+    if spec.data_capture:
+        request["DataCaptureConfig"] = spec.data_capture.request()
+    return request
 
 
 def deploy(spec: EndpointSpec, aws: boto3.Session, say: Say = print, wait: bool = True, timeout_s: float = 1800) -> str:
@@ -154,7 +213,12 @@ def deploy(spec: EndpointSpec, aws: boto3.Session, say: Say = print, wait: bool 
         say(
             f"created endpoint config {endpoint_settings['EndpointConfigName']} "
             f"({'serverless' if spec.serverless else spec.instance_type}; "
-            f"variants {', '.join(f'{v.name}={v.weight:g}' for v in spec.variants)})"
+            f"variants {', '.join(f'{v.name}={v.weight:g}' for v in spec.variants)}"
+            + (
+                f"; capturing {spec.data_capture.sampling_percent}% to {spec.data_capture.destination})"
+                if spec.data_capture
+                else ")"
+            )
         )
         with aws_errors(f"creating endpoint {spec.name}"):
             sagemaker.create_endpoint(

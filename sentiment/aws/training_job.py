@@ -63,11 +63,22 @@ def training_image(region: str, instance_type: str) -> str:
 
 
 def training_requirements(pyproject: Path = PROJECT_ROOT / "pyproject.toml") -> list[str]:
-    """The job's requirements.txt: the base dependencies and the `train` group of pyproject.toml, minus
-    what the training image has (one source of truth: `make lint` checks the group with deptry)."""
+    """The job's requirements.txt: the base dependencies and the `train` group of pyproject.toml (with
+    the groups it names, like `sentiment[classic]`), minus what the training image has. One source of
+    truth: `make lint` checks the group against what the training code imports (deptry)."""
     project = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
-    wanted = [*project["dependencies"], *project["optional-dependencies"]["train"]]
-    return [line for line in wanted if re.split(r"[=<>!~\[; ]", line, maxsplit=1)[0].lower() not in IMAGE_PROVIDES]
+    groups = project["optional-dependencies"]
+
+    def expand(requirements: list[str]) -> list[str]:
+        out: list[str] = []
+        for line in requirements:
+            own = re.fullmatch(rf"{project['name']}\[([\w,-]+)\]", line.replace(" ", ""))
+            out += expand([r for g in own.group(1).split(",") for r in groups[g]]) if own else [line]
+        return out
+
+    wanted = expand([*project["dependencies"], *groups["train"]])
+    names = [re.split(r"[=<>!~\[; ]", line, maxsplit=1)[0].lower() for line in wanted]
+    return [line for line, name in zip(wanted, names, strict=True) if name not in IMAGE_PROVIDES]
 
 
 def stage_source(folder: Path) -> Path:

@@ -5,66 +5,18 @@ from __future__ import annotations
 
 import json
 import tarfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 from sentiment.aws.artifacts import upload_data, upload_model
-from sentiment.aws.endpoint import Autoscaling, EndpointSpec, Variant, deploy, destroy
+from sentiment.aws.endpoint import Autoscaling, DataCapture, Variant, deploy, destroy
 from sentiment.aws.session import AwsError, session
 from sentiment.aws.website import delete_stack, publish, stack_outputs
 from sentiment.core.config import PROJECT_ROOT
-
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
-IMAGE = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com/sentiment-model:1"
-ROLE = f"arn:aws:iam::{ACCOUNT}:role/sentiment-sagemaker"
-BUCKET = "sentiment-artifacts"
-MODEL_A, MODEL_B = f"s3://{BUCKET}/models/a/model.tar.gz", f"s3://{BUCKET}/models/b/model.tar.gz"
-
-
-@pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[boto3.Session]:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    with mock_aws():
-        created = session(REGION)
-        s3 = created.client("s3")
-        s3.create_bucket(Bucket=BUCKET)
-        s3.put_object(Bucket=BUCKET, Key="models/a/model.tar.gz", Body=b"a")
-        s3.put_object(Bucket=BUCKET, Key="models/b/model.tar.gz", Body=b"b")
-        ecr = created.client("ecr")
-        ecr.create_repository(repositoryName="sentiment-model")
-        ecr.put_image(
-            repositoryName="sentiment-model",
-            imageTag="1",
-            imageManifest=json.dumps({"schemaVersion": 2, "config": {}, "layers": []}),
-            imageManifestMediaType="application/vnd.docker.distribution.manifest.v2+json",
-        )
-        yield created
-
-
-def spec(**changes: Any) -> EndpointSpec:
-    settings: dict[str, Any] = {
-        "name": "sentiment-endpoint",
-        "image_uri": IMAGE,
-        "role_arn": ROLE,
-        "variants": [Variant("AllTraffic", MODEL_A)],
-    }
-    return EndpointSpec(**{**settings, **changes})
-
-
-def quiet(_: str) -> None:
-    pass
+from tests.moto_aws import ACCOUNT, BUCKET, IMAGE, MODEL_A, MODEL_B, REGION, ROLE, quiet, spec
 
 
 def test_serverless_endpoint(aws: boto3.Session) -> None:
@@ -100,13 +52,69 @@ def test_real_time_endpoint_with_autoscaling(aws: boto3.Session) -> None:
 
 def test_a_b_variants_with_weights(aws: boto3.Session) -> None:
     variants = [Variant("ModelA", MODEL_A, 0.9), Variant("ModelB", MODEL_B, 0.1)]
-    deploy(spec(variants=variants), aws, say=quiet)
+    deploy(spec(variants=variants, serverless=False), aws, say=quiet)
     sagemaker = aws.client("sagemaker")
     config_name = sagemaker.describe_endpoint(EndpointName="sentiment-endpoint")["EndpointConfigName"]
     got = sagemaker.describe_endpoint_config(EndpointConfigName=config_name)["ProductionVariants"]
     assert [(v["VariantName"], v["InitialVariantWeight"]) for v in got] == [("ModelA", 0.9), ("ModelB", 0.1)]
     data = [sagemaker.describe_model(ModelName=v["ModelName"])["PrimaryContainer"]["ModelDataUrl"] for v in got]
     assert data == [MODEL_A, MODEL_B]
+
+
+def test_data_capture_on_a_real_time_endpoint(aws: boto3.Session) -> None:
+    lines: list[str] = []
+    capture = DataCapture(f"s3://{BUCKET}/capture", sampling_percent=25)
+    deploy(spec(serverless=False, data_capture=capture), aws, say=lines.append)
+    sagemaker = aws.client("sagemaker")
+    config_name = sagemaker.describe_endpoint(EndpointName="sentiment-endpoint")["EndpointConfigName"]
+    got = sagemaker.describe_endpoint_config(EndpointConfigName=config_name)["DataCaptureConfig"]
+    assert got["EnableCapture"] is True
+    assert got["InitialSamplingPercentage"] == 25
+    assert got["DestinationS3Uri"] == f"s3://{BUCKET}/capture"
+    assert sorted(option["CaptureMode"] for option in got["CaptureOptions"]) == ["Input", "Output"]
+    assert got["CaptureContentTypeHeader"]["JsonContentTypes"] == ["application/json"]
+    assert any(f"capturing 25% to s3://{BUCKET}/capture" in line for line in lines)
+
+
+class NoAws:
+    """A session that fails the test on any AWS call: the rules below must be checked before."""
+
+    region_name = REGION
+
+    def client(self, *args: Any, **kwargs: Any) -> Any:
+        raise AssertionError(f"an AWS call was made: client{args}")
+
+
+# One case per documented Serverless Inference restriction that our settings can reach; moto would
+# accept each of them, SageMaker refuses them.
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"variants": [Variant("A", MODEL_A), Variant("B", MODEL_B)]}, "one production variant, not 2: for A/B use"),
+        ({"data_capture": DataCapture(f"s3://{BUCKET}/capture")}, "do not support Data Capture: .* --mode realtime"),
+        ({"autoscaling": Autoscaling()}, "serverless endpoints scale by themselves"),
+        ({"memory_mb": 1500}, "serverless memory 1500 MB: SageMaker offers 1024, 2048, 3072, 4096, 5120, 6144"),
+        ({"max_concurrency": 0}, "serverless max concurrency 0: SageMaker allows 1 to 200"),
+        ({"max_concurrency": 201}, "serverless max concurrency 201"),
+    ],
+)
+def test_serverless_restrictions_are_refused_before_any_call(changes: dict[str, Any], message: str) -> None:
+    with pytest.raises(AwsError, match=message):
+        deploy(spec(**changes), NoAws(), say=quiet)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"data_capture": DataCapture("capture/here")}, "expected s3://bucket/prefix"),
+        ({"data_capture": DataCapture(f"s3://{BUCKET}/c", sampling_percent=0)}, "capture percentage 0: expected 1"),
+        ({"data_capture": DataCapture(f"s3://{BUCKET}/c", sampling_percent=101)}, "capture percentage 101"),
+        ({"instance_count": 0}, "at least 1"),
+    ],
+)
+def test_bad_real_time_settings_are_refused_before_any_call(changes: dict[str, Any], message: str) -> None:
+    with pytest.raises(AwsError, match=message):
+        deploy(spec(serverless=False, **changes), NoAws(), say=quiet)  # type: ignore[arg-type]
 
 
 def test_destroy_deletes_what_deploy_created(aws: boto3.Session) -> None:
@@ -291,6 +299,8 @@ def test_the_commands_end_to_end(aws: boto3.Session, capsys: pytest.CaptureFixtu
                 IMAGE,
                 "--role-arn",
                 ROLE,
+                "--mode",
+                "realtime",
                 "--variant",
                 f"Current={model}@3",
                 "--variant",
@@ -320,6 +330,16 @@ def test_the_commands_end_to_end(aws: boto3.Session, capsys: pytest.CaptureFixtu
             "deploy",
             ["--image-uri", IMAGE, "--role-arn", ROLE, "--model-data", f"s3://{BUCKET}/none/model.tar.gz"],
             "model artifact not found",
+        ),
+        (
+            "deploy",
+            ["--image-uri", IMAGE, "--role-arn", ROLE, "--variant", f"A={MODEL_A}", "--variant", f"B={MODEL_B}"],
+            "serverless endpoints take one production variant, not 2: for A/B use --mode realtime",
+        ),
+        (
+            "deploy",
+            ["--image-uri", IMAGE, "--role-arn", ROLE, "--model-data", MODEL_A, "--data-capture", f"s3://{BUCKET}/c"],
+            "serverless endpoints do not support Data Capture",
         ),
         ("publish", [], "no stack sentiment"),
         ("upload-data", ["--data", "nowhere", "--s3", f"s3://{BUCKET}/imdb"], "has no train.csv"),
