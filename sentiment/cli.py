@@ -15,6 +15,8 @@ from pathlib import Path
 
 from sentiment.core import config
 from sentiment.core.arguments import fraction, port, positive_int, run_command
+from sentiment.core.errors import DataError
+from sentiment.text.preprocess import PREPROCESSORS
 
 Run = Callable[[argparse.Namespace], int]
 SHIPPED = "model/artifact"  # how the shipped artifact's folder is named in help texts
@@ -48,26 +50,43 @@ def _output_option(parser: argparse.ArgumentParser, what: str, default: Path) ->
 
 def _add_data(p: argparse.ArgumentParser) -> None:
     """Prepare the IMDB training files and word dictionary."""
+    from sentiment.data.prepare import SETUPS
+
     _archive_option(p)
     p.add_argument("--sha256", help="require the archive to have this sha256")
     p.add_argument("--output", default="data", help="folder or s3://bucket/prefix for the files (default: data)")
-    p.add_argument("--vocab-size", type=positive_int, default=config.DEFAULT_VOCAB_SIZE)
-    p.add_argument("--sequence-length", type=positive_int, default=config.DEFAULT_SEQUENCE_LENGTH)
-    p.add_argument("--validation-fraction", type=fraction, default=config.DEFAULT_VALIDATION_FRACTION)
-    p.add_argument("--seed", type=int, default=config.DEFAULT_SEED)
-    p.add_argument("--embedding-dim", type=int, default=0, help="word2vec vectors of this size (0: none)")
-    p.add_argument("--word2vec-epochs", type=positive_int, default=5)
+    p.add_argument(
+        "--setup",
+        choices=sorted(SETUPS),
+        default="default",
+        help="the data a named model trains on (default: default); the options below override it",
+    )
+    p.add_argument(
+        "--preprocessing",
+        choices=[p.name for p in PREPROCESSORS.values()],
+        help="words: every word, contractions split, negations marked; classic: stopwords out, Porter stems",
+    )
+    p.add_argument("--vocab-size", type=positive_int)
+    p.add_argument("--sequence-length", type=positive_int)
+    p.add_argument("--validation-fraction", type=fraction)
+    p.add_argument("--seed", type=int)
+    p.add_argument("--embedding-dim", type=int, help="word2vec vectors of this size (0: none)")
+    p.add_argument("--word2vec-epochs", type=positive_int)
+    p.add_argument("--augment", type=int, help="short synthetic reviews added to training (0: none)")
     p.add_argument("--workers", type=int, default=0, help="processes for preprocessing (0: one per core)")
     p.add_argument("--force", action="store_true", help="rebuild even if the output is up to date")
 
 
 def _run_data(args: argparse.Namespace) -> int:
     from sentiment.data.prepare import PrepareOptions, format_summary, prepare
+    from sentiment.text.preprocess import preprocessor
 
-    options = PrepareOptions(
+    options = PrepareOptions.for_setup(
+        args.setup,
         output=args.output,
         archive=args.archive,
         sha256=args.sha256,
+        preprocessor=preprocessor(args.preprocessing).version if args.preprocessing else None,
         vocab_size=args.vocab_size,
         sequence_length=args.sequence_length,
         validation_fraction=args.validation_fraction,
@@ -76,6 +95,7 @@ def _run_data(args: argparse.Namespace) -> int:
         force=args.force,
         embedding_dim=args.embedding_dim,
         word2vec_epochs=args.word2vec_epochs,
+        augment=args.augment,
     )
     print(format_summary(prepare(options)))
     return 0
@@ -136,6 +156,7 @@ def _add_up(p: argparse.ArgumentParser) -> None:
     p.add_argument("--endpoint-url", help="use this running model server instead of starting one")
     p.add_argument("--concurrency", type=positive_int, default=4, help="handler instances (default: 4)")
     p.add_argument("--model-workers", type=int, default=0, help="model server processes (0: one per core)")
+    p.add_argument("--function-timeout", type=float, help="seconds, instead of template.yaml's Timeout")
 
 
 def _run_up(args: argparse.Namespace) -> int:
@@ -149,6 +170,7 @@ def _run_up(args: argparse.Namespace) -> int:
         endpoint_url=args.endpoint_url,
         concurrency=args.concurrency,
         model_workers=args.model_workers,
+        function_timeout=args.function_timeout,
     )
     run_stack(options)
     return 0
@@ -168,6 +190,32 @@ def _run_batch(args: argparse.Namespace) -> int:
     from sentiment.model.artifact import load
 
     print(score_file(load(args.model_dir), args.input, args.output, args.text_column, args.workers))
+    return 0
+
+
+def _add_drift(p: argparse.ArgumentParser) -> None:
+    """Compare an endpoint's captured traffic (SageMaker Data Capture) with the training data."""
+    p.add_argument("capture", help="folder or s3://bucket/prefix holding the capture files (*.jsonl)")
+    _model_dir_option(p)
+    p.add_argument("--data", default=str(config.DEFAULT_DATA_DIR), help="the training data (default: data/default)")
+    _output_option(p, "drift.png", config.RUNS_DIR / "drift")
+
+
+def _run_drift(args: argparse.Namespace) -> int:
+    from sentiment.model.artifact import load
+    from sentiment.monitoring.drift import compare, plot, read_traffic, text
+    from sentiment.training.encoded import read_csv
+
+    model = load(args.model_dir)
+    data = Path(args.data)
+    missing = [n for n in ("train.csv", "validation.csv") if not (data / n).is_file()]
+    if missing:
+        raise DataError(f"{data} has no {' or '.join(missing)}: run `make data` (the data the model trained on)")
+    traffic = read_traffic(args.capture)
+    train = read_csv(data / "train.csv", vocab_size=model.word_dict.size)
+    validation = read_csv(data / "validation.csv", vocab_size=model.word_dict.size)
+    report = compare(traffic, train, validation, model)
+    print(text(report, args.capture, plot(report, Path(args.output) / "drift.png")))
     return 0
 
 
@@ -265,6 +313,7 @@ COMMANDS: list[tuple[str, Callable[[argparse.ArgumentParser], None], Run]] = [
     ("serve", _add_serve, _run_serve),
     ("up", _add_up, _run_up),
     ("batch", _add_batch, _run_batch),
+    ("drift", _add_drift, _run_drift),
     ("bench-preprocess", _add_bench_preprocess, _run_bench_preprocess),
     ("bench-serving", _add_bench_serving, _run_bench_serving),
     ("bench-model", _add_bench_model, _run_bench_model),

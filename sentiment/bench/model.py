@@ -1,13 +1,20 @@
-"""Model benchmark: the classic configuration, our default model and a TF-IDF baseline in one run.
+"""Model benchmark: every named architecture and two linear baselines, trained here, in one run.
 
-Each model is trained here, on this machine, and evaluated on all 25,000 test reviews.
-Inference speed is end to end from raw text (preprocess, encode, score) in one process.
+The named configs (sentiment.model.network: classic LSTM, BiGRU, attention pooling, CNN + BiGRU,
+and the default: BiGRU + n-gram branch) train on their setup's data (data/prepare.py SETUPS)
+within the same time budget each, and are evaluated on all 25,000 test reviews: accuracy, F1,
+ROC-AUC, ECE, training time, p50 latency of one review end to end in one process (preprocess,
+encode, score), and the behavioural suite's pass rate. The baselines train on the same training
+reviews: a TF-IDF 1-2-gram logistic regression on raw text, and an NB-weighted logistic regression
+(NBSVM, Wang & Manning 2012) on exact 1-3-grams of the default preprocessing's words.
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from sentiment.bench import machine_description
-from sentiment.bench.baseline import fit_tfidf_logistic
+from sentiment.bench.baseline import fit_nbsvm, fit_tfidf_logistic
+from sentiment.core import config
 from sentiment.core.report import markdown_table
 from sentiment.data import archive, storage
 from sentiment.data.prepare import PrepareOptions, prepare
@@ -23,24 +31,39 @@ from sentiment.data.reviews import read_split, split_validation
 from sentiment.model.artifact import load
 from sentiment.model.network import named_config
 from sentiment.model.text_scorer import TextScorer
+from sentiment.text.preprocess import DEFAULT_VERSION, review_to_words
+from sentiment.training.behaviour import run_suite
 from sentiment.training.evaluate import score_metrics
 from sentiment.training.train import TrainConfig
 from sentiment.training.workflow import train_artifact
 
-# What each model needs from data preparation and training; `make train` uses the same.
-SETUPS: dict[str, dict[str, Any]] = {
-    "classic": {
-        "data": {"vocab_size": 5_000},
-        "train": {"epochs": 4, "batch_size": 64, "learning_rate": 3e-3},
-    },
-    "default": {
-        "data": {"vocab_size": 25_000, "embedding_dim": 100},
-        "train": {},
-    },
+BUDGET_MINUTES = 5.0  # training time each named config gets (the wide branch's fit included)
+# Which data each config trains on, and its optimiser settings beyond TrainConfig's defaults.
+SETUPS: dict[str, tuple[str, dict[str, Any]]] = {
+    "classic": ("classic", {"epochs": 4, "batch_size": 64, "learning_rate": 3e-3}),
+    "bigru": ("default", {"epochs": 3}),
+    "attention": ("default", {"epochs": 3}),
+    "cnn-rnn": ("default", {"epochs": 3}),
+    "default": ("default", {"epochs": 3}),
 }
 
 
-def _row(name: str, metrics: dict[str, Any], train_seconds: float, rate: float) -> dict[str, Any]:
+def _latency_ms(score: Callable[[list[str]], np.ndarray], reviews: Sequence[str], repeats: int = 200) -> float:
+    """p50 milliseconds to score one review (of median length) at a time, end to end."""
+    median = sorted(reviews, key=len)[len(reviews) // 2]
+    score([median])  # warm-up
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        score([median])
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def _row(
+    name: str, scores: np.ndarray, labels: np.ndarray, train_seconds: float, latency_ms: float, behaviour: float | None
+) -> dict[str, Any]:
+    metrics = score_metrics(scores, labels)
     return {
         "model": name,
         "accuracy": round(metrics["accuracy"], 4),
@@ -48,37 +71,58 @@ def _row(name: str, metrics: dict[str, Any], train_seconds: float, rate: float) 
         "roc_auc": round(metrics["roc_auc"], 4),
         "ece": round(metrics["ece"], 4),
         "train_seconds": round(train_seconds, 1),
-        "reviews_per_s": round(rate, 1),
+        "p50_ms_per_review": round(latency_ms, 2),
+        "behaviour_pass_rate": behaviour,
     }
 
 
-def _timed_scores(score, texts: list[str]) -> tuple[np.ndarray, float]:  # type: ignore[no-untyped-def]
-    started = time.perf_counter()
-    scores = score(texts)
-    return scores, len(texts) / (time.perf_counter() - started)
-
-
-def run(archive_path: str | None, output: str, data_root: str = "data", runs: str = "runs") -> str:
+def run(archive_path: str | None, output: str, configs: Sequence[str] = tuple(SETUPS)) -> str:
     root, _ = archive.prepare_root(archive_path)
-    train_reviews, _ = split_validation(read_split(root, "train"), 0.1, seed=42)
+    train_reviews, _ = split_validation(read_split(root, "train"), 0.1, seed=config.DEFAULT_SEED)
     test_reviews = read_split(root, "test")
     test_texts = [r.text for r in test_reviews]
-    test_labels = np.array([r.label for r in test_reviews])
+    labels = np.array([r.label for r in test_reviews])
     rows = []
-
-    for name, setup in SETUPS.items():
-        data_dir = f"{data_root}/{name}"
-        prepare(PrepareOptions(archive=archive_path, output=data_dir, **setup["data"]))
+    for name in configs:
+        setup, settings = SETUPS[name]
+        data_dir = str(config.DATA_DIR / setup)
+        prepare(PrepareOptions.for_setup(setup, archive=archive_path, output=data_dir))
         started = time.perf_counter()
-        train_artifact(named_config(name), TrainConfig(**setup["train"]), data_dir, data_dir, f"{runs}/{name}")
+        runs = str(config.RUNS_DIR / "bench-model" / name)
+        budget = TrainConfig(**settings, max_minutes=BUDGET_MINUTES)
+        train_artifact(named_config(name), budget, data_dir, data_dir, runs)
         train_seconds = time.perf_counter() - started
-        scorer = TextScorer(load(f"{runs}/{name}"))
-        scores, rate = _timed_scores(scorer.scores, test_texts)
-        rows.append(_row(name, score_metrics(scores, test_labels), train_seconds, rate))
+        scorer = TextScorer(load(runs))
+        suite = run_suite(scorer.scores)["pass_rate"]
+        rows.append(
+            _row(name, scorer.scores(test_texts), labels, train_seconds, _latency_ms(scorer.scores, test_texts), suite)
+        )
 
-    baseline = fit_tfidf_logistic([r.text for r in train_reviews], np.array([r.label for r in train_reviews]))
-    scores, rate = _timed_scores(baseline.scores, test_texts)
-    rows.append(_row("tfidf-1-2gram-logreg", score_metrics(scores, test_labels), baseline.train_seconds, rate))
+    train_texts, train_labels = [r.text for r in train_reviews], np.array([r.label for r in train_reviews])
+    tfidf = fit_tfidf_logistic(train_texts, train_labels)
+    rows.append(
+        _row(
+            "baseline: TF-IDF 1-2-gram logistic regression",
+            tfidf.scores(test_texts),
+            labels,
+            tfidf.train_seconds,
+            _latency_ms(tfidf.scores, test_texts),
+            run_suite(tfidf.scores)["pass_rate"],
+        )
+    )
+    words = [review_to_words(t, DEFAULT_VERSION) for t in train_texts]
+    nbsvm = fit_nbsvm(words, train_labels)
+    nbsvm_score = nbsvm.scorer(lambda text: review_to_words(text, DEFAULT_VERSION))
+    rows.append(
+        _row(
+            "baseline: NBSVM 1-3-grams (default words)",
+            nbsvm_score(test_texts),
+            labels,
+            nbsvm.train_seconds,
+            _latency_ms(nbsvm_score, test_texts),
+            run_suite(nbsvm_score)["pass_rate"],
+        )
+    )
 
     headers = list(rows[0])
     table = markdown_table(headers, [[r[h] for h in headers] for r in rows])
@@ -86,10 +130,14 @@ def run(archive_path: str | None, output: str, data_root: str = "data", runs: st
         "benchmark": "model",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine_description(),
+        "budget_minutes": BUDGET_MINUTES,
         "rows": rows,
     }
     Path(output).mkdir(parents=True, exist_ok=True)
     storage.write_text(Path(output) / "model.json", json.dumps(record, indent=2))
-    header = f"# Model benchmark (IMDB test set, 25,000 reviews)\n\n{record['date']} on {record['machine']}\n\n"
+    header = (
+        f"# Model benchmark (IMDB test set, 25,000 reviews)\n\n{record['date']} on {record['machine']}; "
+        f"each named config trained within {BUDGET_MINUTES:g} minutes\n\n"
+    )
     storage.write_text(Path(output) / "model.md", header + table + "\n")
     return table

@@ -30,7 +30,7 @@ from sentiment.data.reviews import read_split
 from sentiment.local.processes import free_port, running
 from sentiment.model.artifact import load
 from sentiment.model.encoding import encode, encode_many
-from sentiment.text.preprocess import review_to_words
+from sentiment.text.preprocess import preprocessor
 
 
 def _latencies(port: int, body: bytes, content_type: str, n: int) -> list[float]:
@@ -58,9 +58,10 @@ def run(model_dir: str, archive_path: str | None, output: str, requests: int = 5
     root, _ = archive.prepare_root(archive_path)
     test = read_split(root, "test")
     texts = [r.text for r in test]
-    lengths = [len(review_to_words(t)) for t in texts[:2000]]
+    words_of = preprocessor(model.word_dict.preprocessor).words
+    lengths = [len(words_of(t)) for t in texts[:2000]]
     median_text = texts[int(np.argsort(lengths)[len(lengths) // 2])]
-    encoded = encode(model.word_dict, review_to_words(median_text), model.sequence_length)
+    encoded = encode(model.word_dict, words_of(median_text), model.sequence_length)
     ids = encoded.ids[: encoded.length].tolist()
     ours_body = json.dumps(
         {"instances": [{"length": encoded.length, "ids": ids}], "vocab_sha256": model.word_dict.sha256}

@@ -31,6 +31,9 @@ ENV_ENDPOINT_CONNECT_TIMEOUT = "ENDPOINT_CONNECT_TIMEOUT_S"  # seconds (default 
 ENV_ENDPOINT_READ_TIMEOUT = "ENDPOINT_READ_TIMEOUT_S"  # seconds (default 8)
 ENV_ENDPOINT_MAX_ATTEMPTS = "ENDPOINT_MAX_ATTEMPTS"  # tries, the first included (default 2)
 ENV_SERVED_MODEL_DIR = "SENTIMENT_SERVED_MODEL_DIR"  # word_dict.json + config.json of the served model
+# The idle-endpoint reaper (a scheduled Lambda).
+ENV_IDLE_HOURS = "IDLE_HOURS"  # an endpoint without invocations for this long is deleted (default 24)
+ENV_REAPER_DRY_RUN = "REAPER_DRY_RUN"  # "true": log what would be deleted, delete nothing
 # AWS's own names that we read or set.
 ENV_SAGEMAKER_ROLE_ARN = "SAGEMAKER_ROLE_ARN"  # the SageMaker execution role for training and endpoints
 ENV_SAGEMAKER_RUNTIME_URL = "AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME"  # boto3: where sagemaker-runtime calls go
