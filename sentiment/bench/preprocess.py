@@ -28,7 +28,7 @@ from sentiment.text.preprocess import CLASSIC, DEFAULT_VERSION, review_to_words,
 
 def _classic_stopwords() -> list[str]:
     """What `nltk.corpus.stopwords.words("english")` does on every call: read the list file."""
-    text = resources.files("sentiment").joinpath("stopwords_english.txt").read_text("utf-8")
+    text = resources.files("sentiment.text").joinpath("stopwords_english.txt").read_text("utf-8")
     return [w for w in text.splitlines() if w and not w.startswith("#")]
 
 
