@@ -38,4 +38,5 @@ responses = {}
 for path in events:
     with open(path, encoding="utf-8") as handle:  # noqa: PTH123 (the standard library only, like a handler)
         responses[path] = app.lambda_handler(json.load(handle), Context())
-print(json.dumps({"init_s": init_s, "boto3_s": boto3_s, "xray_s": xray_s, "sentiment_file": sentiment.__file__, "responses": responses}))
+timings = {"init_s": init_s, "boto3_s": boto3_s, "xray_s": xray_s}
+print(json.dumps({**timings, "sentiment_file": sentiment.__file__, "responses": responses}))

@@ -22,6 +22,17 @@ def predict(page: Any, review: str) -> None:
     page.wait_for_selector("#submit[aria-busy='false']")
 
 
+def stars(page: Any) -> float:
+    """The expected star rating the page shows ("about 8.4 stars out of 10")."""
+    assert page.is_visible("#rating-line")
+    text = page.text_content("#rating-text")
+    assert text.startswith("about ") and text.endswith(" stars out of 10"), text
+    rating = float(text.split()[1])
+    width = page.eval_on_selector("#rating-stars .stars-fill", "e => parseFloat(e.style.width)")
+    assert abs(width - rating * 10) <= 0.5  # the stars filled match the number (shown to one decimal)
+    return rating
+
+
 def test_positive_and_negative_reviews_with_highlighted_words(page: Any) -> None:
     predict(page, POSITIVE)
     assert page.text_content("#verdict-label") == "POSITIVE"
@@ -29,9 +40,11 @@ def test_positive_and_negative_reviews_with_highlighted_words(page: Any) -> None
     assert "wonderful" in marks.all_text_contents()
     assert float(marks.first.get_attribute("data-weight")) > 0
     assert page.text_content("#highlighted") == POSITIVE  # every character of the review, in order
+    assert stars(page) >= 7  # the star rating is shown, on the positive side
     screenshot(page, "positive")
     predict(page, NEGATIVE)
     assert page.text_content("#verdict-label") == "NEGATIVE"
+    assert stars(page) <= 4
     weights = {
         w: float(page.locator("#highlighted mark", has_text=w).first.get_attribute("data-weight"))
         for w in ("awful", "Dull")
@@ -63,6 +76,8 @@ def test_batch_upload_fills_the_table_and_downloads_csv(page: Any, tmp_path: Pat
     assert [r["review"] for r in rows] == [POSITIVE, NEGATIVE, 'Loved it, "really" loved it.']
     assert [r["label"] for r in rows] == ["POSITIVE", "NEGATIVE", "POSITIVE"]
     assert all(0 <= float(r["score"]) <= 1 for r in rows)
+    assert all(1 <= float(r["stars"]) <= 10 for r in rows)
+    assert float(rows[0]["stars"]) > float(rows[1]["stars"])
 
 
 def test_model_server_down_then_back(page: Any, model_server: ModelServer) -> None:

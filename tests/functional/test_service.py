@@ -177,3 +177,25 @@ def test_deep_nesting_and_huge_numbers_are_the_callers_mistake(body: str) -> Non
     with pytest.raises(ServiceError) as caught:
         parse_request(body, "application/json")
     assert (caught.value.status, caught.value.code) == (400, "malformed_json")
+
+
+@pytest.mark.parametrize("loader", ["layer", "model server"])
+def test_an_artifact_of_an_unknown_preprocessing_version_is_refused_at_load(
+    tiny_model_dir: Path, tmp_path: Path, loader: str
+) -> None:
+    import shutil
+
+    from sentiment.api.service import ServedModel
+    from sentiment.core.errors import ConfigError, DataError
+    from sentiment.model.artifact import load
+    from sentiment.text.vocab import WordDict
+
+    folder = tmp_path / "future"
+    shutil.copytree(tiny_model_dir, folder)
+    future = WordDict(WordDict.load(folder / "word_dict.json").words, preprocessor="9")
+    future.save(folder / "word_dict.json")
+    config = json.loads((folder / "config.json").read_text())
+    config["preprocessing"].update(preprocessor="9", vocab_sha256=future.sha256)
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises((ConfigError, DataError), match="preprocessing version '9' is unknown"):
+        ServedModel.load(folder) if loader == "layer" else load(folder)
