@@ -208,13 +208,11 @@ def _run_drift(args: argparse.Namespace) -> int:
 
     model = load(args.model_dir)
     data = Path(args.data)
-    missing = [n for n in ("train.csv", "validation.csv") if not (data / n).is_file()]
-    if missing:
-        raise DataError(f"{data} has no {' or '.join(missing)}: run `make data` (the data the model trained on)")
+    if not (data / "validation.csv").is_file():
+        raise DataError(f"{data} has no validation.csv: run `make data` (the data the model trained on)")
     traffic = read_traffic(args.capture)
-    train = read_csv(data / "train.csv", vocab_size=model.word_dict.size)
     validation = read_csv(data / "validation.csv", vocab_size=model.word_dict.size)
-    report = compare(traffic, train, validation, model)
+    report = compare(traffic, validation, model)
     print(text(report, args.capture, plot(report, Path(args.output) / "drift.png")))
     return 0
 

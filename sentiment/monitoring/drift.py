@@ -2,13 +2,15 @@
 
 SageMaker Data Capture (real-time endpoints; `deploy_endpoint.py --data-capture s3://...`) writes
 each request and answer as JSON lines. This report reads them (a local folder or an s3:// prefix)
-and compares the traffic with the training data, signal by signal, with a verdict each:
+and compares the traffic with the validation reviews (held out from the training data the model
+learnt from, drawn the same way, and never augmented; on the training reviews themselves every word
+is known by construction), signal by signal, with a verdict each:
 
 | signal | measure | watch | drift |
 | --- | --- | --- | --- |
-| review length (ids per review) | PSI over the training lengths' deciles | >= 0.10 | >= 0.25 |
-| unknown words (id 1) | share of ids, traffic minus training | >= +2 points | >= +5 points |
-| infrequent words (past the 10,000 most frequent) | share of ids, minus training | >= +5 points | >= +10 points |
+| review length (ids per review) | PSI over the validation lengths' deciles | >= 0.10 | >= 0.25 |
+| unknown words (id 1) | share of ids, traffic minus validation | >= +2 points | >= +5 points |
+| infrequent words (past the 10,000 most frequent) | share of ids, minus validation | >= +5 points | >= +10 points |
 | scores | PSI over ten equal bins, against the model's scores on validation | >= 0.10 | >= 0.25 |
 | positive rate | share of scores >= 0.5, traffic minus validation | >= 8 points | >= 15 points |
 
@@ -167,10 +169,10 @@ def _id_shares(rows: list[np.ndarray]) -> tuple[float, float]:
     return float((ids == UNKNOWN_ID).mean()), float((ids >= RESERVED + INFREQUENT_RANK).mean())
 
 
-def compare(traffic: Traffic, train: EncodedSet, validation: EncodedSet, model: Artifact) -> Report:
-    """Every signal of the traffic against the training rows and the model's validation scores."""
-    reference_rows = [row[:length] for row, length in zip(train.ids, train.lengths, strict=True)]
-    reference_lengths = train.lengths.astype(float)
+def compare(traffic: Traffic, validation: EncodedSet, model: Artifact) -> Report:
+    """Every signal of the traffic against the validation reviews and the model's scores on them."""
+    reference_rows = [row[:length] for row, length in zip(validation.ids, validation.lengths, strict=True)]
+    reference_lengths = validation.lengths.astype(float)
     lengths = np.array([len(row) for row in traffic.rows], dtype=float)
     edges = np.unique(np.quantile(reference_lengths, np.linspace(0, 1, 11)))
     edges[0], edges[-1] = 0, max(edges[-1], lengths.max(initial=0)) + 1
@@ -179,7 +181,7 @@ def compare(traffic: Traffic, train: EncodedSet, validation: EncodedSet, model: 
     signals.append(
         Signal(
             "review length",
-            f"PSI {value:.3f} (median {np.median(lengths):.0f} ids vs {np.median(reference_lengths):.0f} in training)",
+            f"PSI {value:.3f} (median {np.median(lengths):.0f} ids, {np.median(reference_lengths):.0f} on validation)",
             value,
             _verdict(value, PSI_WATCH, PSI_DRIFT),
         )
@@ -191,7 +193,7 @@ def compare(traffic: Traffic, train: EncodedSet, validation: EncodedSet, model: 
         ("infrequent words", reference_rare, rare, 0.05, 0.10),
     ):
         signals.append(
-            Signal(name, f"{now:.1%} of ids vs {ref:.1%} in training", now - ref, _verdict(now - ref, watch, drift))
+            Signal(name, f"{now:.1%} of ids vs {ref:.1%} on validation", now - ref, _verdict(now - ref, watch, drift))
         )
     reference_scores = calibrated(predict_logits(model.model, validation), model.temperature)
     scores = np.asarray(traffic.scores, dtype=float)
@@ -237,7 +239,7 @@ def plot(report: Report, path: Path) -> Path:
     top = max(np.quantile(report.reference_lengths, 0.99), np.quantile(lengths, 0.99), 10)
     bins = np.linspace(0, top, 40)
     ax = axes[0, 0]
-    ax.hist(report.reference_lengths, bins, density=True, alpha=0.5, label="training", color="grey")
+    ax.hist(report.reference_lengths, bins, density=True, alpha=0.5, label="validation", color="grey")
     ax.hist(lengths, bins, density=True, alpha=0.6, label="traffic", color=colour[by_name["review length"].verdict])
     ax.set(title=f"review length: {by_name['review length'].verdict}", xlabel="ids per review", ylabel="density")
     ax.legend()
@@ -246,7 +248,7 @@ def plot(report: Report, path: Path) -> Path:
     reference = [100 * report.shares[n.split()[0]][0] for n in names]
     traffic = [100 * report.shares[n.split()[0]][1] for n in names]
     x = np.arange(2)
-    ax.bar(x - 0.2, reference, 0.4, label="training", color="grey")
+    ax.bar(x - 0.2, reference, 0.4, label="validation", color="grey")
     ax.bar(x + 0.2, traffic, 0.4, label="traffic", color=[colour[by_name[n].verdict] for n in names])
     ax.set(xticks=x, xticklabels=names, ylabel="% of ids", title="words the model does not know well")
     ax.legend()

@@ -65,7 +65,7 @@ def like_training(n: int, seed: int) -> list[list[int]]:
 
 @pytest.fixture(scope="module")
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return write_prepared(tmp_path_factory.mktemp("drift-data"), n_train=512, n_validation=128)
+    return write_prepared(tmp_path_factory.mktemp("drift-data"), n_train=256, n_validation=1000)
 
 
 def drift(capture: str | Path, model: Path, data: Path, output: Path) -> int:
