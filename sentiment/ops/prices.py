@@ -1,4 +1,4 @@
-"""A small price table for the rough cost figures of `sentiment aws status`.
+"""A small price table for the rough cost figures of `make status` (training/status.py).
 
 SageMaker on-demand list prices for us-east-1 (Linux), as published on the AWS SageMaker pricing
 page (https://aws.amazon.com/sagemaker/pricing/) in 2024, the last time this table was checked.

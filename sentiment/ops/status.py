@@ -15,6 +15,8 @@ from sentiment.ops.prices import HOURS_PER_MONTH, PRICES_AS_OF, SERVERLESS_PER_G
 
 PROJECT_TAG = ("project", "sentiment")
 JOB_PREFIX = "sentiment"
+# Endpoint states with instances in service (SageMaker's EndpointStatus values); the others bill nothing.
+BILLING_STATUSES = frozenset({"InService", "Updating", "SystemUpdating", "RollingBack", "UpdateRollbackFailed"})
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,10 @@ class EndpointCost:
 
     @property
     def hourly(self) -> float | None:
+        """What it bills per hour now: nothing while it is failed, being created or deleted (no
+        instance is in service then), else its variants' prices."""
+        if self.status not in BILLING_STATUSES:
+            return 0.0
         prices = [v.hourly for v in self.variants]
         return None if any(p is None for p in prices) else sum(p for p in prices if p is not None)
 

@@ -177,3 +177,13 @@ def test_the_reaper_handler_reads_its_settings(endpoints: boto3.Session, monkeyp
     monkeypatch.setenv("IDLE_HOURS", "soon")
     with pytest.raises(ValueError, match="IDLE_HOURS='soon': expected a number of hours, at least 1"):
         app.lambda_handler({}, Context())
+
+
+@pytest.mark.parametrize(
+    ("status", "hourly"), [("InService", 0.23), ("Updating", 0.23), ("Failed", 0.0), ("Creating", 0.0)]
+)
+def test_only_an_endpoint_with_instances_in_service_bills(status: str, hourly: float) -> None:
+    from sentiment.ops.status import EndpointCost, VariantCost
+
+    variant = VariantCost("AllTraffic", "real-time", "ml.m5.large", 1, hourly=0.23)
+    assert EndpointCost("sentiment-endpoint", status, datetime.now(UTC), [variant]).hourly == hourly
