@@ -28,7 +28,7 @@ ENV_VARIANT_NAME = "SENTIMENT_VARIANT_NAME"  # production variant reported on th
 ENV_ENDPOINT_NAME = "ENDPOINT_NAME"  # the SageMaker endpoint to invoke
 ENV_ALLOWED_ORIGIN = "ALLOWED_ORIGIN"  # the one browser origin allowed to call the API (CORS)
 ENV_ENDPOINT_CONNECT_TIMEOUT = "ENDPOINT_CONNECT_TIMEOUT_S"  # seconds (default 2)
-ENV_ENDPOINT_READ_TIMEOUT = "ENDPOINT_READ_TIMEOUT_S"  # seconds (default 8)
+ENV_ENDPOINT_READ_TIMEOUT = "ENDPOINT_READ_TIMEOUT_S"  # seconds (default 25, and never past the function's time)
 ENV_ENDPOINT_MAX_ATTEMPTS = "ENDPOINT_MAX_ATTEMPTS"  # tries, the first included (default 2)
 ENV_SERVED_MODEL_DIR = "SENTIMENT_SERVED_MODEL_DIR"  # word_dict.json + config.json of the served model
 # The idle-endpoint reaper (a scheduled Lambda).

@@ -3,10 +3,11 @@
 Both shares are exact decompositions of the logit, computed in the same forward pass:
 - the wide n-gram branch is linear: a word gets its unigram weight plus its share of each
   bigram (half) and trigram (a third) it is in;
-- the recurrent branch's head is linear in max- and mean-pooled states: a position gets its
-  state's share of the mean, plus the max of every unit it holds (class activation mapping
-  for pooled RNNs); its state summarises the words around it, centred on it. With attention
-  pooling, a position gets its attention weight times its state's share of the head.
+- the recurrent branch's head is linear in max- and mean-pooled (or attention-pooled) states,
+  and each state of a direction is the sum of the changes the words it has read made to it:
+  every word gets the changes it made, weighted by how much of the pooling reads the states
+  that carry them (SentimentNetwork.deep_contributions). With a convolution first, a "word's"
+  change comes from its window of words, so the credit is per window.
 So an explanation costs about one plain prediction, not one pass per word as occlusion
 would. The classic model (score at the last step) falls back to gradient x input.
 """

@@ -10,6 +10,7 @@ CONFIGS = {
     "classic": named_config("classic", vocab_size=VOCAB),
     "default": named_config("default", vocab_size=VOCAB, ngram_buckets=97, embedding_dim=16, hidden_dim=8),
     "lstm-maxmean": named_config("default", vocab_size=VOCAB, cell="lstm", ngram_buckets=0, hidden_dim=8),
+    "one-direction": named_config("default", vocab_size=VOCAB, bidirectional=False, ngram_buckets=0, hidden_dim=8),
     "attention": named_config(
         "default", vocab_size=VOCAB, pooling="attention", ngram_buckets=0, embedding_dim=16, hidden_dim=8
     ),
@@ -138,3 +139,16 @@ def test_explanations_add_up_to_the_logit(model: SentimentNetwork) -> None:
             else 0
         )
         assert torch.allclose(shares.sum(1) + bias + extra, logits, atol=1e-4)
+
+
+def test_explanations_ignore_whatever_lies_past_a_reviews_length(model: SentimentNetwork) -> None:
+    from sentiment.model.explain import attributions
+
+    torch.manual_seed(1)
+    ids = torch.randint(1, VOCAB, (2, 12))
+    lengths = torch.tensor([12, 5])
+    padded = torch.cat([ids, torch.randint(1, VOCAB, (2, 9))], dim=1)  # junk past every length
+    _, shares = attributions(model, ids, lengths)
+    _, padded_shares = attributions(model, padded, lengths)
+    assert torch.allclose(shares, padded_shares[:, :12], atol=1e-5)
+    assert (padded_shares[1, 5:] == 0).all() and (padded_shares[:, 12:] == 0).all()
