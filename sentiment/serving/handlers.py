@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,11 +116,19 @@ def input_fn(
         rows, explain, vocab = _csv_rows(text, limits), False, None
     if not rows:
         raise EndpointError(400, "empty_request", "the request holds no rows")
-    explain = explain or options.get("explain", "").lower() == "true"
+    flag = options.get("explain", "false").lower()
+    if flag not in ("true", "false"):
+        raise EndpointError(
+            400, "malformed_request", f"explain={flag[:20]!r} in the custom attributes: use true or false"
+        )
+    explain = explain or flag == "true"
     if explain and len(rows) > MAX_EXPLAIN_ROWS:
         message = f"explanations are given for at most {MAX_EXPLAIN_ROWS:,} rows per request, not {len(rows):,}"
         raise EndpointError(413, "too_many_rows_to_explain", message)
-    return _to_batch(rows, explain, vocab or options.get("vocab_sha256"))  # body, else attributes
+    return _to_batch(rows, explain, vocab or options.get("vocab_sha256") or None)  # body, else attributes; "" is none
+
+
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
 
 
 def _too_many_rows(count: int) -> EndpointError:
@@ -169,10 +178,12 @@ def _csv_rows(text: str, limits: RowLimits) -> list[tuple[int, list[int]]]:
     for i, line in enumerate(lines):
         if line.count(",") > limits.max_ids:  # before converting (and allocating) anything
             _refuse_width(i, line.count(","), limits)
-        try:
-            values = [int(cell) for cell in line.split(",")]
-        except ValueError:
-            raise EndpointError(400, "malformed_row", f"row {i}: every value must be a whole number") from None
+        cells = [cell.strip() for cell in line.split(",")]
+        if not all(_WHOLE_NUMBER.fullmatch(cell) for cell in cells):  # int() would take "1_0", "+5", "٥"
+            raise EndpointError(400, "malformed_row", f"row {i}: every value must be a whole number (ASCII digits)")
+        if any(len(cell) > 19 for cell in cells):  # past any id or length, and int() refuses 4,300 digits
+            raise EndpointError(400, "bad_ids", f"row {i}: a value has more digits than any id or length can")
+        values = [int(cell) for cell in cells]
         if len(values) < 2:
             raise EndpointError(400, "malformed_row", f"row {i}: expected length,id_1,...,id_N")
         rows.append((values[0], _checked_ids(i, values[1:], limits)))
@@ -281,7 +292,7 @@ def negotiate(accept: str | None) -> str:
     if not accept or not accept.strip():
         return JSON
     try:
-        chosen = mimeparse.best_match([CSV, JSON], accept)  # the last of equals wins: JSON
+        chosen = mimeparse.best_match([CSV, JSON], accept.lower())  # media types are case-insensitive; JSON wins ties
     except (ValueError, IndexError):
         chosen = ""
     if not chosen:

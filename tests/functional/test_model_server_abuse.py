@@ -60,7 +60,10 @@ def test_a_wide_json_row_is_refused(model: Artifact) -> None:
         ('{"instances": [{"length": 1, "ids": [-9223372036854775809]}]}', JSON, "bad_ids"),
         ("1," + "9" * 30 + "\n", CSV, "bad_ids"),
         ('{"instances": [{"length": 1, "ids": [' + "7" * 5000 + "]}]}", JSON, "malformed_json"),
-        ("1," + "7" * 5000 + "\n", CSV, "malformed_row"),
+        ("1," + "7" * 5000 + "\n", CSV, "bad_ids"),
+        ("1,1_0\n", CSV, "malformed_row"),  # int() would read these three
+        ("1,+5\n", CSV, "malformed_row"),
+        ("1,\u0665\n", CSV, "malformed_row"),
         ('{"instances": ' + "[" * 5000 + "]" * 5000 + "}", JSON, "malformed_json"),
         ('{"instances": [{"length": 9223372036854775808, "ids": [2]}]}', JSON, "bad_length"),
         ('{"instances": [{"length": 1.5, "ids": [2]}]}', JSON, "malformed_row"),
@@ -107,6 +110,8 @@ def test_chunked_scoring_gives_the_scores_of_one_pass(model: Artifact, monkeypat
         ("text/csv;q=0.5, application/json;q=0.4", CSV),
         ("application/*", JSON),
         ("text/csv, application/json", JSON),
+        ("TEXT/CSV", CSV),
+        ("Application/JSON;q=0.2, text/CSV;q=0.1", JSON),
     ],
 )
 def test_accept_honours_q_values_and_wildcards(accept: str | None, media: str) -> None:
@@ -119,3 +124,9 @@ def test_nothing_acceptable_is_406(model: Artifact, accept: str) -> None:
     with pytest.raises(EndpointError) as caught:
         output_fn(prediction, accept)
     assert (caught.value.status, caught.value.code) == (406, "not_acceptable")
+
+
+def test_custom_attributes_are_checked_like_the_json_fields(model: Artifact) -> None:
+    assert refused(model, "3,2,5,30\n", CSV, "explain=maybe").code == "malformed_request"
+    plain = predict_fn(input_fn("3,2,5,30\n", CSV, "vocab_sha256=", RowLimits.of(model)), model)  # "" as in JSON
+    assert len(plain.scores) == 1
