@@ -91,8 +91,10 @@ class BufferedWSGI:
         headers = [(k.decode("latin-1").lower(), v.decode("latin-1")) for k, v in scope["headers"]]
         declared = [v for k, v in headers if k == "content-length"]
         limit = self.limits.max_body_bytes
-        if declared and declared[0].isdigit() and int(declared[0]) > limit:
-            message = f"request body is {int(declared[0]):,} bytes; the limit is {limit:,}"
+        if declared and declared[0].isascii() and declared[0].isdigit() and _over(declared[0], limit):
+            size = declared[0].lstrip("0")
+            shown = f"{int(size):,}" if len(size) <= 30 else f"a {len(size):,}-digit number of"
+            message = f"request body is {shown} bytes; the limit is {limit:,}"
             await self._send(send, 413, *self.error(413, "payload_too_large", message), close=True)
             return
         try:
@@ -198,6 +200,13 @@ class BufferedWSGI:
         await send({"type": "http.response.body", "body": body})
 
 
+def _over(digits: str, limit: int) -> bool:
+    """Is the decimal `digits` above `limit`? Without int() on thousands of digits (Python refuses
+    more than 4,300)."""
+    digits = digits.lstrip("0") or "0"
+    return len(digits) > len(str(limit)) or int(digits) > limit
+
+
 class GuardedProtocol(ASGIProtocol):  # type: ignore[misc]
     """gunicorn's HTTP/1 protocol with a deadline for the first request's headers and JSON errors."""
 
@@ -207,6 +216,14 @@ class GuardedProtocol(ASGIProtocol):  # type: ignore[misc]
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)
         self._header_deadline = self.worker.loop.call_later(self.header_timeout_s, self._headers_too_slow)
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            super().data_received(data)
+        except ValueError:  # gunicorn's int() on a header of thousands of digits (e.g. Content-Length)
+            if not self._closed:
+                self._send_error_response(400, "a header holds a number too long to read (over 4,300 digits)")
+                self._close_transport()
 
     def _on_headers_complete(self) -> Any:
         self._header_deadline.cancel()
