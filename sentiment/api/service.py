@@ -18,6 +18,8 @@ from sentiment.core.errors import ConfigError
 from sentiment.text.preprocess import Preprocessor, Token, preprocessor
 from sentiment.text.vocab import WordDict
 
+RESPONSE_BUDGET_BYTES = 6_000_000  # Lambda allows 6,291,456 for a synchronous result; headers need the rest
+
 
 @dataclass(frozen=True)
 class ServedModel:
@@ -121,4 +123,19 @@ def score_reviews(reviews: Reviews, word_dict: WordDict, length: int, invoke: An
         single = results[0]
         single.pop("index")
         return single
-    return {"results": results, "errors": errors}
+    return within_response_limit({"results": results, "errors": errors})
+
+
+def within_response_limit(answer: dict[str, Any]) -> dict[str, Any]:
+    """The batch answer, without the explanations if with them it would pass Lambda's 6 MB limit for a
+    synchronous answer (API Gateway would then answer 502 and lose everything): the body is a JSON
+    string inside Lambda's JSON result, so it is measured escaped twice, as Lambda sends it."""
+    if len(json.dumps(json.dumps(answer, separators=(",", ":")))) <= RESPONSE_BUDGET_BYTES:
+        return answer
+    for item in answer["results"]:
+        item["explanation"] = []
+    answer["explanations_omitted"] = (
+        "with every word's weight this answer would pass Lambda's 6 MB response limit; "
+        "send fewer or shorter reviews per request to get them"
+    )
+    return answer

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from sentiment.local.lambda_runtime import FunctionPool
+from sentiment.local.lambda_runtime import FunctionPool, IntegrationTimeoutError
 from sentiment.local.template import Api, resolve
 from sentiment.web.site import CONFIG_JS, content_type
 
@@ -143,7 +143,9 @@ class Gateway:
             status = int(result["statusCode"])
             raw = result.get("body") or ""
             payload = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode("utf-8")
-        except Exception:  # what API Gateway answers when the function crashes, times out or returns nonsense
+        except IntegrationTimeoutError:  # 29 s passed, the wait for a free function instance included
+            return self._gateway_error(start_response, "INTEGRATION_TIMEOUT")
+        except Exception:  # the function crashed, timed out, answered over 6 MB or returned nonsense
             return self._gateway_error(start_response, "DEFAULT_5XX", "Internal server error", 502)
         headers = {name: ", ".join(values) for name, values in (result.get("multiValueHeaders") or {}).items()}
         headers.update(result.get("headers") or {})

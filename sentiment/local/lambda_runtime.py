@@ -4,6 +4,7 @@ one event at a time per instance, a context object, a pool of instances for conc
 from __future__ import annotations
 
 import importlib.util
+import json
 import queue
 import sys
 import threading
@@ -64,6 +65,18 @@ class FunctionTimeoutError(RuntimeError):
     """The function ran past its Timeout: Lambda would stop it and API Gateway answer 502."""
 
 
+class IntegrationTimeoutError(RuntimeError):
+    """No answer within API Gateway's integration timeout (waiting for a free instance included): 504."""
+
+
+class ResponseTooLargeError(RuntimeError):
+    """The function's result is over Lambda's 6 MB limit for a synchronous answer: API Gateway answers 502."""
+
+
+RESPONSE_LIMIT_BYTES = 6 * 1024 * 1024  # Lambda's synchronous invocation payload limit
+INTEGRATION_TIMEOUT_S = 29.0  # API Gateway REST's default (and maximum) integration timeout
+
+
 class FunctionPool:
     """`concurrency` loaded instances of one function; each serves one event at a time, within the
     function's Timeout. An instance that runs past it is given up, as Lambda discards a timed-out
@@ -80,24 +93,42 @@ class FunctionPool:
         self._loaded += 1
         return load_handler(self.spec, self._loaded)
 
-    def invoke(self, event: dict[str, Any]) -> dict[str, Any]:
+    def invoke(self, event: dict[str, Any], deadline_s: float = INTEGRATION_TIMEOUT_S) -> dict[str, Any]:
+        """The function's result for `event`; IntegrationTimeoutError when no answer comes within
+        `deadline_s` of the call (API Gateway counts the wait for a free instance too)."""
+        started = time.monotonic()
+        try:
+            handler = self._idle.get(timeout=deadline_s)
+        except queue.Empty:
+            raise IntegrationTimeoutError(f"no {self.spec.name} instance free within {deadline_s:g} s") from None
         context = LambdaContext(self.spec.name, self.spec.memory_mb, self.spec.timeout)
-        handler = self._idle.get()
         outcome: dict[str, Any] = {}
+        lock = threading.Lock()
 
         def run() -> None:
             try:
                 outcome["result"] = handler(event, context)
             except BaseException as exc:  # re-raised below, in the caller's thread
                 outcome["error"] = exc
+            with lock:
+                outcome["done"] = True
+                if outcome.get("left_running"):  # the caller got its 504 already: the instance is free now
+                    self._idle.put(handler)
 
         worker = threading.Thread(target=run, name=f"{self.spec.name}-invocation", daemon=True)
         worker.start()
-        worker.join(self.spec.timeout)
-        if worker.is_alive():
-            self._idle.put(self._load())
-            raise FunctionTimeoutError(f"{self.spec.name} timed out after {self.spec.timeout:g} s")
+        left = deadline_s - (time.monotonic() - started)
+        worker.join(min(self.spec.timeout, max(left, 0.0)))
+        with lock:
+            if not outcome.get("done"):
+                if left < self.spec.timeout:  # API Gateway gives up first; Lambda lets the function finish
+                    outcome["left_running"] = True
+                    raise IntegrationTimeoutError(f"{self.spec.name} gave no answer within {deadline_s:g} s")
+                self._idle.put(self._load())  # Lambda stops it and discards the sandbox
+                raise FunctionTimeoutError(f"{self.spec.name} timed out after {self.spec.timeout:g} s")
         self._idle.put(handler)
         if "error" in outcome:
             raise outcome["error"]
+        if len(json.dumps(outcome["result"])) > RESPONSE_LIMIT_BYTES:
+            raise ResponseTooLargeError(f"{self.spec.name} answered more than Lambda's 6 MB")
         return outcome["result"]  # type: ignore[no-any-return]

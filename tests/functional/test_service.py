@@ -199,3 +199,16 @@ def test_an_artifact_of_an_unknown_preprocessing_version_is_refused_at_load(
     (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises((ConfigError, DataError), match="preprocessing version '9' is unknown"):
         ServedModel.load(folder) if loader == "layer" else load(folder)
+
+
+def test_a_batch_answer_past_lambdas_6_mb_keeps_everything_but_the_explanations() -> None:
+    from sentiment.api.service import within_response_limit
+
+    word = {"word": "𝓰", "start": 0, "end": 1, "weight": -0.1234}  # escaped twice on its way out
+    item = {"index": 0, "label": "POSITIVE", "score": 0.9, "rating": 8.1, "explanation": [word] * 5000}
+    small = within_response_limit({"results": [dict(item)], "errors": []})
+    assert len(small["results"][0]["explanation"]) == 5000 and "explanations_omitted" not in small
+    big = within_response_limit({"results": [dict(item, index=i) for i in range(100)], "errors": []})
+    assert [r["index"] for r in big["results"]] == list(range(100))
+    assert all(r["explanation"] == [] and r["rating"] == 8.1 for r in big["results"])
+    assert "6 MB" in big["explanations_omitted"]

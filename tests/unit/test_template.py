@@ -139,6 +139,7 @@ def test_every_gateway_response_carries_the_cors_header() -> None:
     assert {"THROTTLED", "REQUEST_TOO_LARGE", "INTEGRATION_TIMEOUT", "MISSING_AUTHENTICATION_TOKEN"} <= set(responses)
     for kind, response in responses.items():
         assert response["ResponseParameters"]["Headers"]["Access-Control-Allow-Origin"] == expected, kind
+        assert response["ResponseParameters"]["Headers"]["X-Content-Type-Options"] == "'nosniff'", kind
 
 
 def test_the_website_gets_security_headers_from_cloudfront() -> None:
