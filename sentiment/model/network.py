@@ -218,11 +218,9 @@ class SentimentNetwork(nn.Module):
         ids, mask = self.trim(ids, lengths)
         pooled = self.pool(self.states(self.embed(ids), lengths), mask, lengths)
         deep = self.head(pooled).squeeze(-1)
-        outputs = self.combine(ids, mask, lengths, pooled, deep)
-        if self.config.ngram_buckets:
-            wide = self.wide_contributions(ids, mask, lengths).sum(1) + self.wide_bias
-        else:
-            wide = torch.zeros_like(deep)
+        wide_shares = self.wide_contributions(ids, mask, lengths) if self.config.ngram_buckets else None
+        outputs = self.combine(ids, mask, lengths, pooled, deep, wide_shares)
+        wide = torch.zeros_like(deep) if wide_shares is None else wide_shares.sum(1) + self.wide_bias
         return self.rating_features(pooled, deep, wide), outputs.logits
 
     def branch_logit(self, branch: str, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:

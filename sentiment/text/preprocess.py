@@ -34,9 +34,10 @@ CLASSIC = "1"
 WORDS = "2"
 DEFAULT_VERSION = WORDS
 
-_NEGATION_WORDS = """no nor not never none nobody nothing neither nowhere
-    ain aren couldn didn doesn don hadn hasn haven isn mightn mustn needn shan shouldn wasn weren won wouldn"""
-NEGATIONS = frozenset(_NEGATION_WORDS.split())
+_NEGATION_WORDS = frozenset({"no", "nor", "not", "never", "none", "nobody", "nothing", "neither", "nowhere"})
+# Negations are never stopwords (version 1): the words, and the stems "n't" contractions leave behind.
+_CONTRACTED = "ain aren couldn didn doesn don hadn hasn haven isn mightn mustn needn shan shouldn wasn weren won wouldn"
+NEGATIONS = _NEGATION_WORDS | frozenset(_CONTRACTED.split())
 
 
 def _load_stopwords() -> frozenset[str]:
@@ -142,7 +143,7 @@ def _plain_word_parts(text: str) -> Iterator[Part]:
         yield "'" + word[cut + 1 :].lower(), first + cut, stop
 
 
-NEGATORS = frozenset({"not", "no", "never", "nothing", "nobody", "none", "nor", "neither", "nowhere", "cannot"})
+NEGATORS = _NEGATION_WORDS | {"cannot"}  # what starts a negation's scope (version 2 splits "n't" into "not")
 _CONTRAST = frozenset({"but", "however", "although", "though", "yet", "except"})
 _CLAUSE_END = re.compile(r"[.,;:!?()\[\]\"\x00\n]")
 NEGATION_SCOPE = 6  # words after a negation that carry its mark, at most (a clause usually ends first)

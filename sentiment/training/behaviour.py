@@ -46,6 +46,11 @@ class Case:
     expect: str  # MFT: POSITIVE/NEGATIVE; DIR: up/down/toward-neutral; INV: same
 
 
+def _invariant(capability: str, templates: list[str], fillers: Sequence[str]) -> list[Case]:
+    """One INV case per template: the score may not move whichever filler fills it."""
+    return [Case(capability, "INV", tuple(t.format(f) for f in fillers), "same") for t in templates]
+
+
 def _mft(capability: str, texts: Sequence[str], expect: str) -> list[Case]:
     return [Case(capability, "MFT", (text,), expect) for text in texts]
 
@@ -124,14 +129,14 @@ def build_suite() -> list[Case]:
         "I watched it because of {} and I loved it.",
         "Even {} could not save this boring script.",
     ]
-    cases += [Case("invariance: names", "INV", tuple(t.format(n) for n in NAMES), "same") for t in name_templates]
+    cases += _invariant("invariance: names", name_templates, NAMES)
     place_templates = [
         "A charming story set in {}; I enjoyed every minute.",
         "Shot in {}, and still dull as dishwater.",
         "The scenes in {} are beautiful.",
         "Set in {}, it is a tedious, clumsy film.",
     ]
-    cases += [Case("invariance: places", "INV", tuple(t.format(p) for p in PLACES), "same") for t in place_templates]
+    cases += _invariant("invariance: places", place_templates, PLACES)
     sentences = [f"The {t} was {a}." for t, a in _pairs(POSITIVE + NEGATIVE, 20)]
     cases += [
         Case("invariance: punctuation and case", "INV", (s, s.rstrip(".") + "!!!", s.rstrip("."), s.upper()), "same")
