@@ -34,7 +34,7 @@ CAPTURE ?=
 CAPTURE_PERCENT ?= 100
 AWS_ARGS := --region $(AWS_REGION)
 
-.PHONY: need-bucket sagemaker-sdk upload-data upload-model train-sagemaker endpoint deploy publish status destroy bench-stack setup sam browser sam-build validate run data data-classic train evaluate test lint typecheck bench bench-preprocess bench-serving bench-model bench-abuse bench-publish clean
+.PHONY: images docker-tools need-bucket sagemaker-sdk upload-data upload-model train-sagemaker endpoint deploy publish status destroy bench-stack setup sam browser sam-build validate run data data-classic train evaluate test lint typecheck bench bench-preprocess bench-serving bench-model bench-abuse bench-publish clean
 
 setup: $(INSTALLED)
 
@@ -112,6 +112,23 @@ $(CHROMIUM) $(WRK):
 	$(SUDO) apt-get update -qq
 	$(SUDO) apt-get install -y -qq $(notdir $@)
 
+# Containers (README: "Containers"): the base images (pulled, else stand-ins built from Debian packages),
+# the model image sentiment-model:latest (docker build -f model/Dockerfile .) and the stand-in of the
+# AWS PyTorch training image. Starts dockerd for its own run when none answers (root only).
+images: setup docker-tools
+	$(SENTIMENT) images --training
+
+# From Debian, when missing: the Docker engine, debootstrap (the base images' stand-ins) and docker compose
+# (the SageMaker SDK's local training mode).
+docker-tools:
+	@missing=""; \
+	command -v dockerd >/dev/null || docker info >/dev/null 2>&1 || missing="docker.io"; \
+	command -v debootstrap >/dev/null || missing="$$missing debootstrap"; \
+	docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null || missing="$$missing docker-compose"; \
+	if [ -n "$$missing" ] && command -v apt-get >/dev/null; then \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
 # `sam build`: the function with its requirements, and the layer from functions/layer/Makefile.
 sam-build: $(SAM_STAMP)
 	$(SAM) build
@@ -157,12 +174,12 @@ lint: setup
 	$(DEPTRY) sentiment/core sentiment/text sentiment/model sentiment/training --optional-dependencies-dev-groups serve,api,ml,dev,sagemaker
 	@echo "deptry: the workstation (everything but dev)"
 	$(DEPTRY) sentiment training functions --optional-dependencies-dev-groups dev
-	$(BIN)/hadolint model/Dockerfile
+	$(BIN)/hadolint model/Dockerfile images/*/Dockerfile
 
 typecheck: setup
 	$(BIN)/mypy
 
-test: lint typecheck $(SAM_STAMP) $(SM_STAMP) $(CHROMIUM) $(WRK)
+test: lint typecheck $(SAM_STAMP) $(SM_STAMP) $(CHROMIUM) $(WRK) docker-tools
 	SAM_CLI=$(SAM) $(BIN)/python -m pytest
 
 # Benchmarks write their records to runs/benchmarks; `make bench-publish` copies them into benchmarks/.

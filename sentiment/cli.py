@@ -304,6 +304,19 @@ def _run_bench_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_images(p: argparse.ArgumentParser) -> None:
+    """Build the container images: base images (pulled or stand-ins), sentiment-model:latest."""
+    from sentiment.containers import images
+
+    images.add_arguments(p)
+
+
+def _run_images(args: argparse.Namespace) -> int:
+    from sentiment.containers import images
+
+    return images.run(args)
+
+
 COMMANDS: list[tuple[str, Callable[[argparse.ArgumentParser], None], Run]] = [
     ("data", _add_data, _run_data),
     ("train", _add_train, _run_train),
@@ -312,6 +325,7 @@ COMMANDS: list[tuple[str, Callable[[argparse.ArgumentParser], None], Run]] = [
     ("up", _add_up, _run_up),
     ("batch", _add_batch, _run_batch),
     ("drift", _add_drift, _run_drift),
+    ("images", _add_images, _run_images),
     ("bench-preprocess", _add_bench_preprocess, _run_bench_preprocess),
     ("bench-serving", _add_bench_serving, _run_bench_serving),
     ("bench-model", _add_bench_model, _run_bench_model),

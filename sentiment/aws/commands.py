@@ -62,8 +62,13 @@ def _train(argv: Sequence[str]) -> None:
     from sentiment.aws.training_job import TrainingSpec, launch
 
     p = argparse.ArgumentParser(prog="launch_training.py", description="train on SageMaker (SDK v3 ModelTrainer)")
-    p.add_argument("--data", required=True, help="s3:// prefix from upload_data.py")
-    p.add_argument("--output", required=True, help="s3:// prefix for the model artifact")
+    p.add_argument("--data", required=True, help="s3:// prefix from upload_data.py (--local: a data folder)")
+    p.add_argument("--output", required=True, help="s3:// prefix for the model artifact (--local: a folder)")
+    p.add_argument(
+        "--local",
+        action="store_true",
+        help="run the job in a local Docker container (SageMaker SDK local mode; --instance-type local_cpu/local_gpu)",
+    )
     p.add_argument("--role-arn", default=os.environ.get(config.ENV_SAGEMAKER_ROLE_ARN, ""), help=ROLE_HELP)
     p.add_argument("--instance-type", default="ml.m5.xlarge", help="ml.m5.xlarge (CPU) or e.g. ml.g5.xlarge (GPU)")
     p.add_argument("--spot", action="store_true", help="managed spot training (cheaper, may wait for capacity)")
@@ -90,8 +95,10 @@ def _train(argv: Sequence[str]) -> None:
         args.max_runtime,
         hyperparameters,
         args.image_uri,
+        local=args.local,
     )
-    launch(spec, session(args.region, args.profile), wait=not args.no_wait)
+    offline = args.local and args.image_uri  # a local container from a local image: no AWS call at all
+    launch(spec, session(args.region, args.profile, verify=not offline), wait=not args.no_wait)
 
 
 def _variant(text: str) -> tuple[str, str, float]:

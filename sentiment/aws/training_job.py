@@ -2,6 +2,8 @@
 
 The job runs training/train.py, the same entry point as locally, in the AWS PyTorch training image,
 with the sentiment package copied next to it at launch (never kept twice in the repository).
+`local=True` runs the same job in a local Docker container with the SDK's own local mode (docker
+compose, the job's folders laid out as SageMaker lays them out): data and output are then folders.
 The SDK lives in its own environment (`make sagemaker-sdk`: it pins gunicorn and mlflow versions
 that differ from ours), so it is imported here, not at module level.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 import tempfile
 import time
 import tomllib
@@ -45,6 +48,7 @@ class TrainingSpec:
     hyperparameters: dict[str, str] = field(default_factory=lambda: {"config": "default"})
     image_uri: str | None = None
     base_job_name: str = "sentiment"
+    local: bool = False  # the SDK's local mode: data and output are folders, the job a local container
 
 
 def training_image(region: str, instance_type: str) -> str:
@@ -102,6 +106,8 @@ def launch(
     from sagemaker.train import ModelTrainer
     from sagemaker.train.configs import Compute, InputData, OutputDataConfig, SourceCode, StoppingCondition
 
+    if spec.local:
+        return launch_local(spec, aws, say)
     for name, uri in (("data", spec.data), ("output", spec.output)):
         if not uri.startswith("s3://"):
             raise AwsError(f"--{name} {uri!r}: expected s3://bucket/prefix")
@@ -144,6 +150,66 @@ def launch(
         raise AwsError(f"training job {job_name} ended {job['TrainingJobStatus']}: {job.get('FailureReason', '')}")
     say(f"model artifact: {job['ModelArtifacts']['S3ModelArtifacts']}")
     return job
+
+
+LOCAL_INSTANCE_TYPES = {"local_cpu": "ml.m5.xlarge", "local_gpu": "ml.g5.xlarge"}  # for the image's flavour
+
+
+def launch_local(spec: TrainingSpec, aws: boto3.Session, say: Say = print) -> dict[str, Any]:
+    """The job in a local container (the SDK's LOCAL_CONTAINER mode): `spec.data` is a folder of the
+    prepared files, `spec.output` the folder the job's files go to; SageMaker's model.tar.gz ends up in
+    its compressed_artifacts/. The container and network docker compose made are removed after."""
+    from sagemaker.core.helper.session_helper import Session
+    from sagemaker.train import ModelTrainer
+    from sagemaker.train.configs import Compute, InputData, SourceCode
+    from sagemaker.train.model_trainer import Mode
+
+    instance_type = spec.instance_type if spec.instance_type in LOCAL_INSTANCE_TYPES else "local_cpu"
+    data, output = Path(spec.data).resolve(), Path(spec.output).resolve()
+    if not data.is_dir():
+        raise AwsError(f"--data {spec.data}: with --local, expected a folder of prepared files (make data)")
+    output.mkdir(parents=True, exist_ok=True)
+    image = spec.image_uri or training_image(str(aws.region_name), LOCAL_INSTANCE_TYPES[instance_type])
+    with tempfile.TemporaryDirectory() as tmp, aws_errors("running the training job in a local container"):
+        trainer = ModelTrainer(
+            sagemaker_session=Session(boto_session=aws),
+            training_mode=Mode.LOCAL_CONTAINER,
+            local_container_root=str(output),
+            role=spec.role_arn or "arn:aws:iam::000000000000:role/local",
+            training_image=image,
+            base_job_name=spec.base_job_name,
+            source_code=SourceCode(
+                source_dir=str(stage_source(Path(tmp))), entry_script="train.py", requirements="requirements.txt"
+            ),
+            compute=Compute(instance_type=instance_type, instance_count=1),
+            hyperparameters=dict(spec.hyperparameters),
+            input_data_config=[
+                InputData(channel_name="train", data_source=str(data)),
+                InputData(channel_name="validation", data_source=str(data)),
+            ],
+        )
+        try:
+            trainer.train(wait=True, logs=False)
+        finally:
+            _compose_down(output / "docker-compose.yaml")
+    archive = output / "compressed_artifacts" / "model.tar.gz"
+    if not archive.is_file():
+        raise AwsError(f"the local training job wrote no model (see {output / 'artifacts' / 'output'})")
+    say(f"model artifact: {archive}")
+    return {"TrainingJobStatus": "Completed", "ModelArtifacts": {"S3ModelArtifacts": str(archive)}}
+
+
+def _compose_down(compose_file: Path) -> None:
+    """Remove the containers and network of a local job (the SDK leaves them)."""
+    if not compose_file.is_file():
+        return
+    for prefix in (["docker", "compose"], ["docker-compose"]):
+        try:
+            done = subprocess.run([*prefix, "-f", str(compose_file), "down"], capture_output=True, timeout=120)
+        except (FileNotFoundError, subprocess.TimeoutExpired):
+            continue
+        if done.returncode == 0:
+            return
 
 
 def follow(sagemaker: Any, job_name: str, poll_s: float = 30.0) -> dict[str, Any]:

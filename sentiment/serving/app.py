@@ -1,6 +1,8 @@
 """The model server: SageMaker's container contract over HTTP, same code locally and in the container.
 
 - `GET /ping`: 200 once the model is loaded.
+- `GET /execution-parameters`: what Batch Transform asks before it sends work (concurrency, batch
+  strategy, largest payload), consistent with the limits of `sentiment.serving.handlers`.
 - `POST /invocations`: the four handler functions; errors are JSON with their own status.
 - `POST /endpoints/{name}/invocations`: the SageMaker *runtime* path, so boto3's
   `sagemaker-runtime` `invoke_endpoint`, pointed here with AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME,
@@ -57,14 +59,24 @@ _STATUS = {
 class ModelServer:
     """WSGI application around one loaded model."""
 
-    def __init__(self, model: Artifact, variant: str | None = None) -> None:
+    def __init__(self, model: Artifact, variant: str | None = None, workers: int = 1) -> None:
         self.model = model
         self.limits = RowLimits.of(model)
         self.variant = variant or os.environ.get(config.ENV_VARIANT_NAME, "AllTraffic")
+        self.workers = workers
 
     @classmethod
-    def from_model_dir(cls, model_dir: str) -> ModelServer:
-        return cls(model_fn(model_dir))
+    def from_model_dir(cls, model_dir: str, workers: int = 1) -> ModelServer:
+        return cls(model_fn(model_dir), workers=workers)
+
+    def execution_parameters(self) -> dict[str, Any]:
+        """Batch Transform's defaults for this container: one request per worker at a time, as many
+        records per request as fit in our body limit (whole MB, as SageMaker counts them)."""
+        return {
+            "MaxConcurrentTransforms": self.workers,
+            "BatchStrategy": "MULTI_RECORD",
+            "MaxPayloadInMB": MAX_PAYLOAD_BYTES // (1024 * 1024),
+        }
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method, path = environ["REQUEST_METHOD"], environ.get("PATH_INFO", "")
@@ -73,6 +85,10 @@ class ModelServer:
                 return self._error(start_response, EndpointError(405, "method_not_allowed", "use GET /ping"))
             body = {"status": "healthy", "model": self.model.name, "version": self.model.version}
             return _reply(start_response, 200, json.dumps(body).encode(), JSON)
+        if path == "/execution-parameters":
+            if method not in ("GET", "HEAD"):
+                return self._error(start_response, EndpointError(405, "method_not_allowed", f"use GET {path}"))
+            return _reply(start_response, 200, json.dumps(self.execution_parameters()).encode(), JSON)
         runtime = _RUNTIME_PATH.match(path)
         if path == "/invocations" or runtime:
             if method != "POST":

@@ -38,11 +38,12 @@ def run_server(model_dir: str, host: str = "127.0.0.1", port_number: int = 8080,
         raise ConfigError(f"port {port_number} on {host} is already in use: stop what runs there or pass --port")
     ModelServer.from_model_dir(model_dir)  # fail here, with our message, if the artifact is bad
     print(f"model server on http://{host}:{port_number} (model {model_dir}); Ctrl-C stops it", flush=True)
+    count = worker_count(workers)
     serve(
-        lambda: ModelServer.from_model_dir(model_dir),
+        lambda: ModelServer.from_model_dir(model_dir, count),
         host,
         port_number,
-        worker_count(workers),
+        count,
         LIMITS,
         "sentiment-model-server",
     )

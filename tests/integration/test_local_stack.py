@@ -1,4 +1,8 @@
-"""The local stack over real HTTP: `sentiment up` (model server + API Gateway stand-in + website)."""
+"""The local stack over real HTTP: `sentiment up` (model server + API Gateway stand-in + website).
+
+The API's own contract (routes, CORS, security headers, error shapes) also runs against SAM's emulator,
+`sam local start-api` (the `api` fixture: both fronts), where they differ only as the README's "What
+`sam local` does not emulate" says; those differences are asserted here too."""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ import pytest
 from sentiment.local.processes import port_is_free
 from tests.httpserver import exchange
 from tests.processes import free_port, running, sentiment_command, up_command
+from tests.sam import Api
 
 pytestmark = pytest.mark.slow
 
@@ -34,8 +39,8 @@ def post_json(url: str, payload: Any) -> tuple[int, dict[str, Any]]:
     return status, json.loads(body)
 
 
-def test_single_review(stack: str) -> None:
-    status, body = post_json(f"{stack}/predict", {"review": "A wonderful, moving film with superb acting."})
+def test_single_review(api: Api) -> None:
+    status, body = post_json(f"{api.url}/predict", {"review": "A wonderful, moving film with superb acting."})
     assert status == 200 and body["label"] == "POSITIVE"
     words = [(e["word"], e["start"], e["end"]) for e in body["explanation"]]
     assert words[:2] == [("A", 0, 1), ("wonderful", 2, 11)]  # every word, in order, at its span
@@ -43,33 +48,46 @@ def test_single_review(stack: str) -> None:
     assert (top["word"], top["start"], top["end"]) == ("wonderful", 2, 11)
 
 
-def test_batch_with_one_bad_item(stack: str) -> None:
-    status, body = post_json(f"{stack}/predict", {"reviews": ["Dull, boring and far too long.", 42, "Loved it!"]})
+def test_batch_with_one_bad_item(api: Api) -> None:
+    status, body = post_json(f"{api.url}/predict", {"reviews": ["Dull, boring and far too long.", 42, "Loved it!"]})
     assert status == 200
     assert [(r["index"], r["label"]) for r in body["results"]] == [(0, "NEGATIVE"), (2, "POSITIVE")]
     assert [(e["index"], e["code"]) for e in body["errors"]] == [(1, "not_a_string")]
 
 
-def test_plain_text(stack: str) -> None:
-    status, _, body = call(f"{stack}/predict", "POST", b"Awful. A waste of time.", {"Content-Type": "text/plain"})
+def test_plain_text(api: Api) -> None:
+    status, _, body = call(f"{api.url}/predict", "POST", b"Awful. A waste of time.", {"Content-Type": "text/plain"})
     assert status == 200 and json.loads(body)["label"] == "NEGATIVE"
 
 
-def test_preflight_from_the_allowed_origin_and_from_another(stack: str) -> None:
+def test_preflight_from_the_allowed_origin_and_from_another(api: Api) -> None:
     asking = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
-    status, headers, _ = call(f"{stack}/predict", "OPTIONS", headers={"Origin": stack, **asking})
-    assert status == 204 and headers["access-control-allow-origin"] == stack
-    status, headers, _ = call(f"{stack}/predict", "OPTIONS", headers={"Origin": "https://evil.example", **asking})
+    status, headers, _ = call(f"{api.url}/predict", "OPTIONS", headers={"Origin": api.origin, **asking})
+    assert status == 204 and headers["access-control-allow-origin"] == api.origin
+    status, headers, _ = call(f"{api.url}/predict", "OPTIONS", headers={"Origin": "https://evil.example", **asking})
     assert "access-control-allow-origin" not in headers
-    _, headers, _ = call(f"{stack}/health", headers={"Origin": "https://evil.example"})
+    _, headers, _ = call(f"{api.url}/health", headers={"Origin": "https://evil.example"})
     assert "access-control-allow-origin" not in headers
 
 
-def test_unknown_route_and_method_are_json_404s(stack: str) -> None:
+def test_every_function_answer_carries_cors_and_nosniff(api: Api) -> None:
+    for method, path, body in (("GET", "/health", None), ("POST", "/predict", b"{"), ("POST", "/predict", b"{}")):
+        headers = {"Origin": api.origin, "Content-Type": "application/json"}
+        _, answer_headers, _ = call(f"{api.url}{path}", method, body, headers)
+        assert answer_headers["access-control-allow-origin"] == api.origin, (method, path, body)
+        assert answer_headers["x-content-type-options"] == "nosniff"
+
+
+def test_unknown_route_and_method(api: Api) -> None:
+    """Our template answers API Gateway's own 403 as a JSON 404 (a gateway response); `sam local` does
+    not emulate gateway responses and answers its bare 403."""
     for method, path in (("GET", "/nope/deeper"), ("DELETE", "/predict"), ("GET", "/predict")):
-        status, headers, body = call(f"{stack}{path}", method)
-        assert status == 404 and headers["content-type"] == "application/json"
-        assert json.loads(body)["error"]["code"] == "not_found"
+        status, headers, body = call(f"{api.url}{path}", method)
+        assert headers["content-type"] == "application/json"
+        if api.emulator == "sam":
+            assert (status, json.loads(body)) == (403, {"message": "Missing Authentication Token"})
+        else:
+            assert status == 404 and json.loads(body)["error"]["code"] == "not_found"
 
 
 @pytest.mark.parametrize(
@@ -80,9 +98,17 @@ def test_unknown_route_and_method_are_json_404s(stack: str) -> None:
         ({"review": "é" * 10_001}, "review_too_long"),
     ],
 )
-def test_request_limits_are_413(stack: str, payload: dict[str, Any], code: str) -> None:
-    status, body = post_json(f"{stack}/predict", payload)
+def test_request_limits_are_413(api: Api, payload: dict[str, Any], code: str) -> None:
+    status, body = post_json(f"{api.url}/predict", payload)
     assert status == 413 and body["error"]["code"] == code
+
+
+def test_a_body_without_content_type_is_415_not_prose(api: Api) -> None:
+    status, _, body = raw(
+        api.url,
+        b'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 19\r\nConnection: close\r\n\r\n{"review": "great"}',
+    )
+    assert (status, json.loads(body)["error"]["code"]) == (415, "unsupported_media_type")
 
 
 def test_website_and_generated_config(stack: str) -> None:
@@ -117,14 +143,6 @@ def raw(stack: str, request: bytes, wait: float = 8.0) -> tuple[int, dict[str, s
     lines = head.decode("latin-1").split("\r\n")
     headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
     return int(lines[0].split()[1]), headers, body
-
-
-def test_a_body_without_content_type_is_415_not_prose(stack: str) -> None:
-    status, _, body = raw(
-        stack,
-        b'POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 19\r\nConnection: close\r\n\r\n{"review": "great"}',
-    )
-    assert (status, json.loads(body)["error"]["code"]) == (415, "unsupported_media_type")
 
 
 @pytest.mark.parametrize("path", ["/%00", "/index.html%00.png", "/" + "a" * 300, "/a/" + "b" * 3000])

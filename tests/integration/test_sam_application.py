@@ -1,5 +1,7 @@
-"""`sam build` output, invoked as Lambda runs it: every event in events/ against the built function and
-layer, the endpoint reached over HTTP through boto3 (the real model server with the shipped model)."""
+"""`sam build` output, invoked as Lambda runs it, two ways: every event in events/ through `sam local
+invoke` (SAM's own emulator, in the Lambda base image, the endpoint being the model image on a Docker
+network), and through an import of the built function and layer with nothing but the runtime's boto3
+on the path (`python -S`, the real model server on loopback), which also times the cold import."""
 
 from __future__ import annotations
 
@@ -14,27 +16,17 @@ import pytest
 
 from sentiment.core.config import PROJECT_ROOT
 from tests.processes import free_port, running, sentiment_command
-from tests.sam import sam_executable
+from tests.sam import ORIGIN, SamLocal
 
 pytestmark = pytest.mark.slow
 EVENTS = PROJECT_ROOT / "events"
-ORIGIN = "https://d111111abcdef8.cloudfront.net"  # the Origin header of the events
+EVENT_FILES = sorted(p for p in EVENTS.glob("*.json") if p.name != "env.json")
 RUNTIME_PACKAGES = ("boto3", "botocore", "jmespath", "dateutil", "urllib3", "s3transfer", "six.py")
 
 
 @pytest.fixture(scope="module")
-def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("sam") / "build"
-    env = {**os.environ, "SAM_CLI_TELEMETRY": "0"}
-    subprocess.run(
-        [sam_executable(), "build", "--build-dir", str(out), "--template", "template.yaml"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
-    return out
+def build_dir(built_template: Path) -> Path:
+    return built_template.parent
 
 
 @pytest.fixture(scope="module")
@@ -48,10 +40,11 @@ def lambda_runtime(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def invoked(build_dir: Path, lambda_runtime: Path) -> dict[str, Any]:
-    """Every event file through the built handler, with the real model server as the endpoint."""
+def imported(build_dir: Path, lambda_runtime: Path) -> dict[str, Any]:
+    """Every event file through the built handler imported with `python -S`, the real model server as
+    the endpoint."""
     port = free_port()
-    events = sorted(str(p) for p in EVENTS.glob("*.json") if p.name != "env.json")
+    events = [str(p) for p in EVENT_FILES]
     env = {
         "PATH": os.environ.get("PATH", ""),
         "ENDPOINT_NAME": "sentiment-endpoint",
@@ -88,6 +81,19 @@ def invoked(build_dir: Path, lambda_runtime: Path) -> dict[str, Any]:
     return result
 
 
+@pytest.fixture(scope="module", params=["python -S", "sam local invoke"])
+def invoked(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The responses to every event file, by its path, and the logs, from one way of invoking."""
+    if request.param == "python -S":
+        return request.getfixturevalue("imported")  # type: ignore[no-any-return]
+    sam: SamLocal = request.getfixturevalue("sam_local")
+    runs = {str(event): sam.invoke("PredictFunction", event) for event in EVENT_FILES}
+    return {
+        "responses": {path: run["result"] for path, run in runs.items()},
+        "logs": "\n".join(run["logs"] for run in runs.values()),
+    }
+
+
 def response(invoked: dict[str, Any], name: str) -> tuple[int, dict[str, Any], dict[str, Any]]:
     answer = invoked["responses"][str(EVENTS / f"{name}.json")]
     headers = {k.lower(): ", ".join(v) for k, v in (answer.get("multiValueHeaders") or {}).items()}
@@ -97,9 +103,10 @@ def response(invoked: dict[str, Any], name: str) -> tuple[int, dict[str, Any], d
 
 
 def test_the_layer_carries_the_sentiment_code_without_torch_or_numpy(
-    build_dir: Path, invoked: dict[str, Any], capsys: pytest.CaptureFixture[str]
+    build_dir: Path, imported: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
     layer = build_dir / "PreprocessLayer" / "python"
+    invoked = imported
     assert invoked["sentiment_file"].startswith(str(layer))
     for heavy in ("torch", "numpy", "boto3", "sklearn"):
         assert not (layer / heavy).exists(), heavy

@@ -1,27 +1,27 @@
-"""The SageMaker training job as SageMaker runs it, without AWS: the source dir that launch_training.py
-uploads (stage_source), a fresh venv with only what the AWS PyTorch training image has (torch, numpy,
-boto3) plus exactly the staged requirements.txt, `python train.py --name value ...` with the SM_*
-variables; then SageMaker's model.tar.gz of SM_MODEL_DIR, served by the model container's own
-environment and scored through boto3."""
+"""The SageMaker training job in a container, as SageMaker runs it: `training/launch_training.py --local`
+(the SageMaker SDK's own local mode, docker compose) starts the stand-in of the AWS PyTorch training
+image (torch, numpy, boto3; `make images`) with the job's folders laid out as on AWS
+(/opt/ml/input/data/train|validation, /opt/ml/input/config/hyperparameters.json, SM_* variables,
+/opt/ml/model, /opt/ml/output); the SDK's driver installs the staged requirements.txt and runs
+train.py. SageMaker's model.tar.gz of the job is then served by the model image."""
 
 from __future__ import annotations
 
 import json
 import subprocess
-import tarfile
 from pathlib import Path
 
-import boto3
 import pytest
-from botocore.config import Config
 
 from sentiment.aws.training_job import stage_source
-from tests.integration.test_model_container import start
-from tests.processes import free_port
+from sentiment.containers.images import TRAINING_IMAGE
+from sentiment.core.config import PROJECT_ROOT
+from tests.containers import extract_model, json_body, model_container
+from tests.py312_wheels import py312_wheels_missing
 from tests.synthetic import write_prepared
-from tests.unit_environments import py312_wheels_missing, serving_environment, training_environment
 
 pytestmark = pytest.mark.slow
+SDK_PYTHON = PROJECT_ROOT / ".tools" / "sagemaker" / "bin" / "python"
 HYPERPARAMETERS = {
     "config": "default",
     "embedding-dim": "16",
@@ -39,56 +39,52 @@ def test_every_pin_has_a_wheel_for_the_training_image(tmp_path: Path) -> None:
     assert py312_wheels_missing(requirements) == []
 
 
-def test_the_staged_job_trains_and_its_model_serves(tmp_path: Path) -> None:
-    (tmp_path / "code").mkdir()
-    source = stage_source(tmp_path / "code")
-    venv = training_environment(source / "requirements.txt")
-    data = write_prepared(tmp_path / "input" / "data" / "train")
-    model_dir, output_dir = tmp_path / "model", tmp_path / "output" / "data"
-    model_dir.mkdir()
-    output_dir.mkdir(parents=True)
-    arguments = [item for name, value in HYPERPARAMETERS.items() for item in (f"--{name}", value)]
-    env = {
-        "PATH": f"{venv.bin}:/usr/bin:/bin",
-        "HOME": str(tmp_path),
-        "SM_CHANNEL_TRAIN": str(data),
-        "SM_CHANNEL_VALIDATION": str(data),
-        "SM_MODEL_DIR": str(model_dir),
-        "SM_OUTPUT_DATA_DIR": str(output_dir),
-        "MPLCONFIGDIR": str(tmp_path / "matplotlib"),
-    }
+def test_the_job_trains_in_its_container_and_its_model_serves(images: str, tmp_path: Path) -> None:
+    if not SDK_PYTHON.is_file():
+        pytest.fail("the SageMaker SDK environment is missing: run `make sagemaker-sdk` (make test does it)")
+    data = write_prepared(tmp_path / "data")
+    output = tmp_path / "job"
+    arguments = [item for name, value in HYPERPARAMETERS.items() for item in ("-H", f"{name}={value}")]
     done = subprocess.run(
-        [str(venv.python), "train.py", *arguments], cwd=source, env=env, capture_output=True, text=True, timeout=600
+        [
+            str(SDK_PYTHON),
+            "training/launch_training.py",
+            "--local",
+            "--image-uri",
+            TRAINING_IMAGE,
+            "--data",
+            str(data),
+            "--output",
+            str(output),
+            "--region",
+            "us-east-1",
+            *arguments,
+        ],
+        cwd=PROJECT_ROOT,
+        env={
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+        },
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert {"model.pt", "config.json", "word_dict.json"} <= {p.name for p in model_dir.iterdir()}
+    assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
+    archive = output / "compressed_artifacts" / "model.tar.gz"
+    assert f"model artifact: {archive}" in done.stdout
+    served = extract_model(archive, tmp_path / "opt" / "ml" / "model")
+    assert {"model.pt", "config.json", "word_dict.json"} <= {p.name for p in served.iterdir()}
+    network = json.loads((served / "config.json").read_text())["network"]
+    assert (network["embedding_dim"], network["ngram_buckets"]) == (16, 101)  # the hyperparameters arrived
+    leftovers = subprocess.run(["docker", "ps", "-a", "--format", "{{.Image}}"], capture_output=True, text=True)
+    assert TRAINING_IMAGE not in leftovers.stdout  # the job's container is gone
 
-    # SageMaker uploads SM_MODEL_DIR as model.tar.gz; the endpoint unpacks it into /opt/ml/model.
-    archive = tmp_path / "model.tar.gz"
-    with tarfile.open(archive, "w:gz") as tar:
-        for path in model_dir.iterdir():
-            tar.add(path, arcname=path.name)
-    served = tmp_path / "opt" / "ml" / "model"
-    served.mkdir(parents=True)
-    with tarfile.open(archive) as tar:
-        tar.extractall(served, filter="data")
-    port = free_port()
-    process, _ = start(serving_environment(), served, port)
-    try:
-        client = boto3.client(
-            "sagemaker-runtime",
-            region_name="us-east-1",
-            endpoint_url=f"http://127.0.0.1:{port}",
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-            config=Config(retries={"max_attempts": 1}),
-        )
+    with model_container(served) as container:
         rows = [{"length": 3, "ids": [2, 4, 6]}, {"length": 3, "ids": [12, 14, 16]}]  # positive, negative cues
-        answer = client.invoke_endpoint(
+        answer = container.client().invoke_endpoint(
             EndpointName="job", ContentType="application/json", Body=json.dumps({"instances": rows}).encode()
         )
-        scores = [p["score"] for p in json.loads(answer["Body"].read())["predictions"]]
-        assert scores[0] > 0.5 > scores[1]
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    scores = [p["score"] for p in json_body(answer)["predictions"]]
+    assert scores[0] > 0.5 > scores[1]
