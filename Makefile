@@ -34,7 +34,7 @@ CAPTURE ?=
 CAPTURE_PERCENT ?= 100
 AWS_ARGS := --region $(AWS_REGION)
 
-.PHONY: images docker-tools need-bucket sagemaker-sdk upload-data upload-model train-sagemaker endpoint deploy publish status destroy bench-stack setup sam browser sam-build validate run data data-classic train evaluate test lint typecheck bench bench-preprocess bench-serving bench-model bench-abuse bench-publish clean
+.PHONY: images docker-tools need-bucket sagemaker-sdk upload-data upload-model train-sagemaker endpoint deploy publish status destroy bench-stack setup sam browser sam-build validate run data data-classic train evaluate test lint typecheck bench bench-preprocess bench-serving bench-model bench-abuse bench-containers bench-publish clean
 
 setup: $(INSTALLED)
 
@@ -168,10 +168,10 @@ lint: setup
 	$(BIN)/lint-imports
 	@echo "deptry: Lambda function + layer (base, api, and classic when the served model needs it)"
 	$(DEPTRY) sentiment/core sentiment/text sentiment/api functions --optional-dependencies-dev-groups serve,train,ml,dev,sagemaker
-	@echo "deptry: model container (base + serve; it receives ids, so never runs the classic stemmer)"
-	$(DEPTRY) sentiment/core sentiment/text sentiment/model sentiment/serving sentiment/web --optional-dependencies-dev-groups classic,train,api,ml,dev,sagemaker --per-rule-ignores DEP004=nltk
+	@echo "deptry: model container (base + serve: ONNX Runtime, no torch; it receives ids, so never runs the classic stemmer)"
+	$(DEPTRY) sentiment/core sentiment/text sentiment/scoring sentiment/serving sentiment/web --optional-dependencies-dev-groups classic,train,api,ml,dev,sagemaker --per-rule-ignores DEP004=nltk
 	@echo "deptry: SageMaker training job (base + train, which includes classic)"
-	$(DEPTRY) sentiment/core sentiment/text sentiment/model sentiment/training --optional-dependencies-dev-groups serve,api,ml,dev,sagemaker
+	$(DEPTRY) sentiment/core sentiment/text sentiment/scoring sentiment/model sentiment/training --optional-dependencies-dev-groups serve,api,ml,dev,sagemaker
 	@echo "deptry: the workstation (everything but dev)"
 	$(DEPTRY) sentiment training functions --optional-dependencies-dev-groups dev
 	$(BIN)/hadolint model/Dockerfile images/*/Dockerfile
@@ -197,12 +197,17 @@ bench-serving: setup
 bench-stack: setup $(WRK)
 	$(SENTIMENT) bench-stack --model-dir $(MODEL) --output $(BENCH)
 
+# The model image against the same server on eager torch, run as SageMaker runs them (Docker); the
+# Lambda's sizes and cold import (sam build).
+bench-containers: setup $(SAM_STAMP) docker-tools
+	$(SENTIMENT) bench-containers --model-dir $(MODEL) --output $(BENCH)
+
 # The model server under its largest requests and 50 slow clients (peak memory, /ping latency).
 bench-abuse: setup
 	$(SENTIMENT) bench-abuse --model-dir $(MODEL) --output $(BENCH)
 
 # Every benchmark in one run, then one summary table.
-bench: bench-preprocess bench-serving bench-stack bench-abuse bench-model
+bench: bench-preprocess bench-serving bench-stack bench-containers bench-abuse bench-model
 	$(SENTIMENT) bench-summary --output $(BENCH)
 
 bench-publish:

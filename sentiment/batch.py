@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import sys
 import time
 import unicodedata
@@ -26,8 +27,7 @@ from tqdm import tqdm
 from sentiment.core.errors import ConfigError, DataError
 from sentiment.data import storage
 from sentiment.data.corpus import reviews_to_words
-from sentiment.model.artifact import Artifact
-from sentiment.model.text_scorer import TextScorer
+from sentiment.scoring.text_scorer import TextModel, TextScorer
 
 TEXT_COLUMNS = ("review", "text")
 MAX_REVIEW_CHARS = 100_000
@@ -177,15 +177,15 @@ def check_paths(source: str, destination: str) -> None:
 def _score(scorer: TextScorer, texts: list[str], workers: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
     """Scores, stars (when the model rates) and truncation flags; preprocessing spread over processes
     for large chunks."""
-    artifact = scorer.artifact
-    docs = reviews_to_words(texts, artifact.word_dict.preprocessor, workers if len(texts) >= 500 else 1)
-    truncated = np.array([len(d) > artifact.sequence_length for d in docs])
+    model = scorer.model
+    docs = reviews_to_words(texts, model.word_dict.preprocessor, workers if len(texts) >= 500 else 1)
+    truncated = np.array([len(d) > model.sequence_length for d in docs])
     scores, stars = scorer.score_encoded(scorer.encode_docs(docs))
     return scores, stars, truncated
 
 
 def score_file(
-    artifact: Artifact,
+    model: TextModel,
     source: str,
     destination: str,
     text_column: str | None = None,
@@ -196,7 +196,7 @@ def score_file(
     check_paths(source, destination)
     started = time.perf_counter()
     lines = list(read_lines(Path(source), text_column))
-    scorer = TextScorer(artifact)
+    scorer = TextScorer(model, parallel=workers or os.cpu_count() or 1)
     good = [line for line in lines if line.error is None]
     scored: dict[int, dict[str, object]] = {}
     with tqdm(total=len(good), desc="score", unit="review", disable=not progress) as bar:

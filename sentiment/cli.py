@@ -131,6 +131,21 @@ def _run_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_export(p: argparse.ArgumentParser) -> None:
+    """Export an artifact's ONNX graphs (what the model server runs), checked on the validation split."""
+    _model_dir_option(p)
+    p.add_argument(
+        "--data", default=str(config.DEFAULT_DATA_DIR), help="folder with validation.csv (default: data/default)"
+    )
+
+
+def _run_export(args: argparse.Namespace) -> int:
+    from sentiment.training.workflow import export_artifact
+
+    print(export_artifact(args.model_dir, args.data))
+    return 0
+
+
 # ---- serve (the model container's own command), up, batch
 
 
@@ -187,9 +202,10 @@ def _add_batch(p: argparse.ArgumentParser) -> None:
 
 def _run_batch(args: argparse.Namespace) -> int:
     from sentiment.batch import score_file
-    from sentiment.model.artifact import load
+    from sentiment.scoring.graphs import GraphModel
 
-    print(score_file(load(args.model_dir), args.input, args.output, args.text_column, args.workers))
+    model = GraphModel.load(args.model_dir)
+    print(score_file(model, args.input, args.output, args.text_column, args.workers))
     return 0
 
 
@@ -202,11 +218,11 @@ def _add_drift(p: argparse.ArgumentParser) -> None:
 
 
 def _run_drift(args: argparse.Namespace) -> int:
-    from sentiment.model.artifact import load
     from sentiment.monitoring.drift import compare, plot, read_traffic, text
+    from sentiment.scoring.graphs import GraphModel
     from sentiment.training.encoded import read_csv
 
-    model = load(args.model_dir)
+    model = GraphModel.load(args.model_dir)
     data = Path(args.data)
     if not (data / "validation.csv").is_file():
         raise DataError(f"{data} has no validation.csv: run `make data` (the data the model trained on)")
@@ -248,7 +264,7 @@ def _run_bench_model(args: argparse.Namespace) -> int:
 
 
 def _add_bench_serving(p: argparse.ArgumentParser) -> None:
-    """Endpoint latency and batch scoring vs the classic serving path."""
+    """The model server on its graphs vs on eager torch and the classic path; batch scoring both ways."""
     _model_dir_option(p)
     _archive_option(p)
     p.add_argument("--requests", type=positive_int, default=500)
@@ -275,6 +291,19 @@ def _run_bench_stack(args: argparse.Namespace) -> int:
     from sentiment.bench.stack import run
 
     print(run(args.model_dir, args.archive, args.output, args.requests, args.concurrency))
+    return 0
+
+
+def _add_bench_containers(p: argparse.ArgumentParser) -> None:
+    """The model image vs the same server on torch, run as SageMaker runs them; the Lambda's cold import."""
+    _model_dir_option(p)
+    _output_option(p, "containers.json / containers.md", config.BENCH_RUNS_DIR)
+
+
+def _run_bench_containers(args: argparse.Namespace) -> int:
+    from sentiment.bench.containers import run
+
+    print(run(args.model_dir, args.output))
     return 0
 
 
@@ -321,6 +350,7 @@ COMMANDS: list[tuple[str, Callable[[argparse.ArgumentParser], None], Run]] = [
     ("data", _add_data, _run_data),
     ("train", _add_train, _run_train),
     ("evaluate", _add_evaluate, _run_evaluate),
+    ("export", _add_export, _run_export),
     ("serve", _add_serve, _run_serve),
     ("up", _add_up, _run_up),
     ("batch", _add_batch, _run_batch),
@@ -330,6 +360,7 @@ COMMANDS: list[tuple[str, Callable[[argparse.ArgumentParser], None], Run]] = [
     ("bench-serving", _add_bench_serving, _run_bench_serving),
     ("bench-model", _add_bench_model, _run_bench_model),
     ("bench-stack", _add_bench_stack, _run_bench_stack),
+    ("bench-containers", _add_bench_containers, _run_bench_containers),
     ("bench-abuse", _add_bench_abuse, _run_bench_abuse),
     ("bench-summary", _add_bench_summary, _run_bench_summary),
 ]

@@ -84,7 +84,12 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     network = named_config("default", vocab_size=VOCAB, embedding_dim=16, hidden_dim=16, ngram_buckets=101)
     settings = TrainConfig(epochs=3, batch_size=32, learning_rate=1e-2, patience=5, threads=1)
+    from sentiment.model.export import export_graphs
+    from tests.synthetic import encoded_set
+
     result = fit(network, settings, 512, 128)
     folder = tmp_path_factory.mktemp("tiny-model")
     artifact.save(artifact.Artifact(result.model, word_dict(), WIDTH, result.temperature, {"finished": "test"}), folder)
+    validation = encoded_set(128, 2)
+    export_graphs(folder, validation.ids, validation.lengths, "synthetic validation")  # what the server runs
     return folder

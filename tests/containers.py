@@ -14,12 +14,9 @@ import os
 import re
 import subprocess
 import tarfile
-import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +28,8 @@ from sentiment.aws.artifacts import model_tarball
 from sentiment.containers import docker
 from sentiment.containers.docker import CONTAINER_LABEL, DockerError
 from sentiment.containers.images import MODEL_IMAGE
+from sentiment.containers.sagemaker_run import RunningContainer, sagemaker_container
 from sentiment.core.config import PROJECT_ROOT, cache_dir
-from tests.processes import free_port
-
-SAGEMAKER_LIMITS = ("--memory", "2g", "--cpus", "1")  # the smallest serverless endpoint: 2 GB, one core
-PING_TIMEOUT_S = 60.0
 
 
 def unavailable(reason: str) -> None:
@@ -119,83 +113,29 @@ def extract_model(archive: Path, target: Path) -> Path:
     return target
 
 
-@dataclass
-class ModelContainer:
-    name: str
-    url: str  # from this machine
-    started_s: float  # docker run -> first /ping 200
-
-    def client(self, read_timeout: float = 60) -> Any:
-        """boto3's sagemaker-runtime client pointed at the container."""
-        return boto3.client(
-            "sagemaker-runtime",
-            region_name="us-east-1",
-            endpoint_url=self.url,
-            aws_access_key_id="test",
-            aws_secret_access_key="test",
-            config=Config(retries={"max_attempts": 1}, read_timeout=read_timeout, connect_timeout=5),
-        )
-
-    def logs(self) -> str:
-        done = subprocess.run(["docker", "logs", self.name], capture_output=True, text=True, timeout=30)
-        return done.stdout + done.stderr
-
-    def worker_rss_mb(self) -> list[float]:
-        """Resident memory of each process in the container but the first (the gunicorn master)."""
-        script = (
-            "import os,re\n"
-            "for p in sorted(int(d) for d in os.listdir('/proc') if d.isdigit() and int(d) != os.getpid()):\n"
-            "    s=open(f'/proc/{p}/status').read(); m=re.search(r'VmRSS:\\s+(\\d+)', s)\n"
-            "    print(p, m.group(1) if m else 0)\n"
-        )
-        out = docker.docker("exec", self.name, "python3", "-c", script, step="read worker memory")
-        rows = [line.split() for line in out.splitlines()]
-        return [int(kb) / 1024 for pid, kb in rows[1:] if int(kb)]
-
-
-def wait_for_ping(url: str, name: str, timeout: float = PING_TIMEOUT_S) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        state = docker.docker("inspect", "--format", "{{.State.Status}}", name, step=f"inspect {name}")
-        if state in ("exited", "dead"):
-            raise AssertionError(f"container {name} exited before /ping answered: {_logs(name)[-2000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/ping", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.05)
-    raise AssertionError(f"container {name} did not answer /ping within {timeout:.0f} s: {_logs(name)[-2000:]}")
-
-
-def _logs(name: str) -> str:
-    done = subprocess.run(["docker", "logs", name], capture_output=True, text=True, timeout=30)
-    return done.stdout + done.stderr
-
-
 @contextmanager
 def model_container(
     model_dir: Path, image: str = MODEL_IMAGE, network_name: str | None = None, env: dict[str, str] | None = None
-) -> Iterator[ModelContainer]:
-    """`docker run IMAGE serve` as SageMaker runs it: the artifact read-only at /opt/ml/model, port 8080
-    (published on loopback), 2 GB and one CPU; removed when the block ends."""
-    name = f"sentiment-model-{uuid.uuid4().hex[:8]}"  # also its host name on `network_name`
-    port = free_port()
-    options = ["--detach", "--name", name, *SAGEMAKER_LIMITS, "--volume", f"{model_dir}:/opt/ml/model:ro"]
-    options += ["--publish", f"127.0.0.1:{port}:8080"]
-    if network_name:
-        options += ["--network", network_name]
-    for key, value in (env or {}).items():
-        options += ["--env", f"{key}={value}"]
-    started = time.monotonic()
-    argv = docker.run_command(image, *options)
-    subprocess.run([*argv, "serve"], check=True, capture_output=True, timeout=120)
-    url = f"http://127.0.0.1:{port}"
+) -> Iterator[RunningContainer]:
+    """The model image as SageMaker runs it (sentiment.containers.sagemaker_run); a failure to answer /ping
+    fails the test with the container's own words."""
     try:
-        wait_for_ping(url, name)
-        yield ModelContainer(name, url, time.monotonic() - started)
-    finally:
-        subprocess.run(["docker", "rm", "--force", name], capture_output=True, timeout=120)
+        with sagemaker_container(image, model_dir, network=network_name, env=env) as container:
+            yield container
+    except DockerError as exc:
+        raise AssertionError(str(exc)) from None
+
+
+def runtime_client(container: RunningContainer, read_timeout: float = 60) -> Any:
+    """boto3's sagemaker-runtime client pointed at the container."""
+    return boto3.client(
+        "sagemaker-runtime",
+        region_name="us-east-1",
+        endpoint_url=container.url,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=Config(retries={"max_attempts": 1}, read_timeout=read_timeout, connect_timeout=5),
+    )
 
 
 def image_size_line(output: str) -> str:

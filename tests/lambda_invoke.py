@@ -7,12 +7,21 @@ the built artifact carries everything else itself. Prints one JSON document.
 
 import importlib
 import json
+import os
 import sys
 import time
 import uuid
 
 function_dir, layer_dir, runtime_dir, *events = sys.argv[1:]
 sys.path[:0] = [function_dir, layer_dir, runtime_dir]
+# What Lambda sets before the handler's module loads; the X-Ray SDK, for one, reads LAMBDA_TASK_ROOT to
+# know it runs in Lambda (elsewhere it builds a sampling client at import: a cost Lambda never pays).
+os.environ.update(
+    LAMBDA_TASK_ROOT=function_dir,
+    AWS_EXECUTION_ENV="AWS_Lambda_python3.11",
+    AWS_LAMBDA_FUNCTION_NAME="PredictFunction",
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE="512",
+)
 
 
 class Context:

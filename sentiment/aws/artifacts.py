@@ -11,7 +11,9 @@ import boto3
 from tqdm import tqdm
 
 from sentiment.aws.session import AwsError, aws_errors
+from sentiment.core.errors import DataError
 from sentiment.data.storage import split_s3
+from sentiment.scoring.manifest import read_manifest
 
 Say = Callable[[str], None]
 DATA_FILES = (
@@ -46,15 +48,20 @@ def upload_data(data_dir: Path, s3_prefix: str, aws: boto3.Session, say: Say = p
 
 
 def model_tarball(model_dir: Path) -> bytes:
-    """model.tar.gz as SageMaker expects it: the artifact's files at the archive's root."""
+    """model.tar.gz as SageMaker expects it: the artifact's files at the archive's root, the exported
+    graphs the model server runs included (an artifact without them is refused here, before any upload)."""
     missing = [name for name in MODEL_FILES[:3] if not (model_dir / name).is_file()]
     if missing:
         raise AwsError(f"{model_dir} is not a model artifact (missing {', '.join(missing)})")
+    try:
+        graphs = read_manifest(model_dir).graph_paths()
+    except DataError as exc:
+        raise AwsError(str(exc)) from None
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
-        for name in MODEL_FILES:
-            if (model_dir / name).is_file():
-                tar.add(model_dir / name, arcname=name)
+        for path in [model_dir / name for name in MODEL_FILES] + sorted(graphs.values()):
+            if path.is_file():
+                tar.add(path, arcname=path.name)
     return buffer.getvalue()
 
 

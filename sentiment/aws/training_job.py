@@ -33,7 +33,7 @@ PYTHON_VERSION = "py312"
 # What the AWS PyTorch training image already has; everything else the job imports is staged.
 IMAGE_PROVIDES = frozenset({"torch", "numpy", "boto3"})
 # The sentiment packages the job runs (import-linter keeps sentiment.training within them).
-JOB_PACKAGES = ("core", "text", "model", "training")
+JOB_PACKAGES = ("core", "text", "scoring", "model", "training")
 TERMINAL = {"Completed", "Failed", "Stopped"}
 
 

@@ -14,8 +14,8 @@ import torch
 
 from sentiment.bench.preprocess import classic_review_to_words
 from sentiment.model.artifact import load
-from sentiment.model.encoding import encode
-from sentiment.model.inference import calibrated
+from sentiment.scoring.chunks import calibrated
+from sentiment.scoring.encoding import encode
 from sentiment.web.server import Limits, serve
 
 

@@ -30,7 +30,7 @@ from sentiment.data.prepare import PrepareOptions, prepare
 from sentiment.data.reviews import read_split, split_validation
 from sentiment.model.artifact import load
 from sentiment.model.network import named_config
-from sentiment.model.text_scorer import TextScorer
+from sentiment.scoring.text_scorer import TextScorer
 from sentiment.text.preprocess import DEFAULT_VERSION, review_to_words
 from sentiment.training.behaviour import run_suite
 from sentiment.training.evaluate import score_metrics

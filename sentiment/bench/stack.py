@@ -1,5 +1,6 @@
 """End-to-end load benchmark: wrk against the local stack (website API -> handler -> model server)
-with real reviews, beside the classic text-in endpoint under the same load in the same run."""
+with real reviews, beside the same stack with the model server on eager torch (before the graphs) and
+the classic text-in endpoint, under the same load in the same run."""
 
 from __future__ import annotations
 
@@ -96,26 +97,30 @@ def wrk_load(
     )
 
 
-def load_stack(model_dir: str, reviews: list[str], requests: int, concurrency: int) -> LoadResult:
-    """Start `sentiment up` on free ports and load POST /predict with one JSON review per request."""
+def load_stack(
+    model_dir: str, reviews: list[str], requests: int, concurrency: int, endpoint_url: str | None = None
+) -> LoadResult:
+    """Start `sentiment up` on free ports (its own model server, or `endpoint_url`) and load POST /predict
+    with one JSON review per request."""
     port, model_port = free_port(), free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "sentiment.cli",
-        "up",
-        "--model-dir",
-        model_dir,
-        "--port",
-        str(port),
-        "--model-port",
-        str(model_port),
-    ]
+    command = [sys.executable, "-m", "sentiment.cli", "up", "--model-dir", model_dir, "--port", str(port),
+               "--model-port", str(model_port)]  # fmt: skip
+    if endpoint_url:
+        command += ["--endpoint-url", endpoint_url]
     with running(command, f"http://127.0.0.1:{port}/health"):
         bodies = [json.dumps({"review": r}) for r in reviews]
-        name = "ours: local stack, POST /predict (handler + endpoint + explanations)"
+        backend = "eager torch" if endpoint_url else "ONNX graphs"
+        name = f"local stack, POST /predict (handler + endpoint on {backend} + explanations)"
         url = f"http://127.0.0.1:{port}/predict"
         return wrk_load(name, url, bodies, "application/json", requests, concurrency)
+
+
+def load_stack_on_torch(model_dir: str, reviews: list[str], requests: int, concurrency: int) -> LoadResult:
+    """The same stack with the model server on eager torch (sentiment.bench.torch_server), as before."""
+    port = free_port()
+    command = [sys.executable, "-m", "sentiment.bench.torch_server", model_dir, str(port), str(os.cpu_count() or 1)]
+    with running(command, f"http://127.0.0.1:{port}/ping"):
+        return load_stack(model_dir, reviews, requests, concurrency, f"http://127.0.0.1:{port}")
 
 
 def load_classic(model_dir: str, reviews: list[str], requests: int, concurrency: int) -> LoadResult:
@@ -157,8 +162,9 @@ def run(
     root, _ = archive.prepare_root(archive_path)
     reviews = [r.text for r in read_split(root, "test")][::12][:2000]  # both labels, spread over the split
     ours = load_stack(model_dir, reviews, requests, concurrency)
+    on_torch = load_stack_on_torch(model_dir, reviews, max(2_000, requests // 4), concurrency)
     classic = load_classic(model_dir, reviews, min(requests, classic_requests), concurrency)
-    table_rows = rows([ours, classic], classic)
+    table_rows = rows([ours, on_torch, classic], classic)
     table = markdown_table(HEADERS, table_rows)
     record = {
         "benchmark": "stack",
@@ -166,7 +172,7 @@ def run(
         "machine": machine_description(),
         "concurrency": concurrency,
         "reviews": len(reviews),
-        "results": [asdict(r) | {"throughput": r.throughput} for r in (ours, classic)],
+        "results": [asdict(r) | {"throughput": r.throughput} for r in (ours, on_torch, classic)],
         "table": table_rows,
     }
     Path(output).mkdir(parents=True, exist_ok=True)

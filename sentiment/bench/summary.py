@@ -67,38 +67,63 @@ def summary_rows(folder: Path) -> list[list[str]]:
     )
     serving = _load(folder, "serving")
     latency = {r[0]: r for r in serving["latency"]}
-    plain, text = latency["ours: ids over HTTP"], latency["classic: text, preprocessing in predict_fn"]
+    median, longest = latency["one median review"], latency["one 1,000-id review"]
+    classic = latency["classic: text in, preprocessing in predict_fn"]
     rows.append(
         [
-            "endpoint latency p50 / p99",
-            f"{plain[2]} / {plain[3]} ms",
-            f"classic {text[2]} / {text[3]} ms",
-            f"{text[2] / plain[2]:.1f}x faster",
+            "endpoint p50 / p99: one median review",
+            f"{median[1]} / {median[2]} ms",
+            f"eager torch {median[3]} / {median[4]} ms; classic {classic[3]} ms",
+            f"{median[5]} faster",
+        ]
+    )
+    rows.append(
+        [
+            "endpoint p50: one 1,000-id review",
+            f"{longest[1]} ms",
+            f"eager torch {longest[3]} ms",
+            f"{longest[5]} faster",
         ]
     )
     batch = {r[0]: r for r in serving["batch"]}
-    ours_batch, classic_batch = (
-        batch["ours: sentiment batch, all test reviews"],
-        batch["classic preprocessing alone (sample)"],
-    )
+    graphs, eager = batch["ours: sentiment batch on the graphs"], batch["the same on eager torch"]
     rows.append(
         [
-            "batch scoring",
-            f"{ours_batch[3]:,} reviews/s",
-            f"classic preprocessing alone {classic_batch[3]} reviews/s",
-            ours_batch[4],
+            f"batch scoring ({graphs[1]:,} test reviews)",
+            f"{graphs[3]:,} reviews/s, {serving['labels_differing']} labels differ",
+            f"eager torch {eager[3]:,} reviews/s",
+            graphs[4],
         ]
     )
     stack = _load(folder, "stack")
-    ours_load, classic_load = stack["results"]
+    ours_load, torch_load, classic_load = stack["results"]
     rows.append(
         [
             f"end to end, {ours_load['requests']:,} requests at concurrency {stack['concurrency']}",
             f"{ours_load['throughput']:.0f} req/s, p50 {ours_load['p50_ms']:.0f} / p95 {ours_load['p95_ms']:.0f} / "
             f"p99 {ours_load['p99_ms']:.0f} ms, {ours_load['errors']} errors",
-            f"classic endpoint {classic_load['throughput']:.0f} req/s, p50 {classic_load['p50_ms']:.0f} / "
-            f"p99 {classic_load['p99_ms']:.0f} ms",
-            f"{ours_load['throughput'] / classic_load['throughput']:.1f}x throughput",
+            f"on eager torch {torch_load['throughput']:.0f} req/s; classic endpoint "
+            f"{classic_load['throughput']:.0f} req/s",
+            f"{ours_load['throughput'] / torch_load['throughput']:.1f}x throughput",
+        ]
+    )
+    containers = _load(folder, "containers")
+    image, before = (containers["model_image"][k] for k in containers["model_image"])
+    rows.append(
+        [
+            "model image: size, docker run -> /ping, MB per worker",
+            f"{image['image_mb']} MB, {image['start_s']} s, {max(image['worker_rss_mb'])} MB",
+            f"eager torch {before['image_mb']} MB, {before['start_s']} s, {max(before['worker_rss_mb'])} MB",
+            f"{before['image_mb'] / image['image_mb']:.1f}x smaller",
+        ]
+    )
+    function = containers["lambda"]
+    rows.append(
+        [
+            "Lambda: the handler's cold import (after the runtime's boto3)",
+            f"{function['init_s'] * 1000:.0f} ms",
+            f"goal 200 ms (the runtime's boto3 itself {function['boto3_s'] * 1000:.0f} ms)",
+            f"{200 / (function['init_s'] * 1000):.1f}x under",
         ]
     )
     return rows
@@ -116,7 +141,7 @@ def write_summary(folder: str | Path) -> str:
     }
     storage.write_text(folder / "summary.json", json.dumps(record, indent=2))
     table = markdown_table(HEADERS, rows)
-    details = ", ".join(f"[{n}]({n}.md)" for n in ("preprocess", "model", "serving", "stack"))
+    details = ", ".join(f"[{n}]({n}.md)" for n in ("preprocess", "model", "serving", "stack", "containers"))
     storage.write_text(
         folder / "summary.md",
         f"# Benchmarks\n\n{record['date']} on {record['machine']}. Details: {details}.\n\n{table}\n",

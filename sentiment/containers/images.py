@@ -1,8 +1,10 @@
-"""`sentiment images` (`make images`): the base images, then the model image `sentiment-model:latest`.
+"""`sentiment images` (`make images`): the base images, the model image `sentiment-model:latest` and,
+with `--training`, the stand-in of the AWS PyTorch training image.
 
 The model image is `docker build -f model/Dockerfile .`, exactly as the README tells a user to run it.
-Where PyTorch's index cannot be reached but pip knows a local copy of a pinned wheel (its find-links),
-the build is pointed at a loopback index of those files (`TORCH_INDEX_URL`, `--network host`).
+The training stand-in installs torch: where PyTorch's index cannot be reached but pip knows a local copy
+of the pinned wheel (its find-links), its build is pointed at a loopback index of those files
+(`TORCH_INDEX_URL`, `--network host`).
 """
 
 from __future__ import annotations
@@ -51,21 +53,20 @@ def package_index() -> Iterator[dict[str, str]]:
         yield {"TORCH_INDEX_URL": url}
 
 
-def build_recipe(dockerfile: Path, tag: str, context: Path) -> float:
-    """`docker build` of one of our images, with the local package index when there is one; its size (MB)."""
-    with package_index() as build_args:
-        docker.build(context, tag, dockerfile, build_args=build_args, host_network=bool(build_args))
-    return docker.image_size_mb(tag)
-
-
 def build_model_image() -> float:
     """`docker build -f model/Dockerfile -t sentiment-model:latest .`; the image's size in MB."""
-    return build_recipe(MODEL_DOCKERFILE, MODEL_IMAGE, PROJECT_ROOT)
+    docker.build(PROJECT_ROOT, MODEL_IMAGE, MODEL_DOCKERFILE)
+    return docker.image_size_mb(MODEL_IMAGE)
 
 
 def build_training_image() -> float:
-    """The stand-in of the AWS PyTorch training image (images/pytorch-training); its size in MB."""
-    return build_recipe(TRAINING_RECIPE / "Dockerfile", TRAINING_IMAGE, TRAINING_RECIPE)
+    """The stand-in of the AWS PyTorch training image (images/pytorch-training), with the local package
+    index when there is one; its size in MB."""
+    with package_index() as build_args:
+        docker.build(
+            TRAINING_RECIPE, TRAINING_IMAGE, TRAINING_RECIPE / "Dockerfile", build_args, host_network=bool(build_args)
+        )
+    return docker.image_size_mb(TRAINING_IMAGE)
 
 
 def build_all(training: bool = False) -> dict[str, float]:

@@ -20,7 +20,7 @@ ENV_SM_MODEL_DIR = "SM_MODEL_DIR"
 ENV_SAGEMAKER_PORT = "SAGEMAKER_BIND_TO_PORT"
 CONTAINER_MODEL_DIR = "/opt/ml/model"
 # Model server tuning.
-ENV_TORCH_THREADS = "SENTIMENT_TORCH_THREADS"  # torch threads per server worker (default 1)
+ENV_SCORING_THREADS = "SENTIMENT_SCORING_THREADS"  # ONNX Runtime threads per server worker (default 1)
 ENV_SERVER_WORKERS = "SENTIMENT_SERVER_WORKERS"  # worker processes (default: one per core)
 ENV_SAGEMAKER_SERVER_WORKERS = "SAGEMAKER_MODEL_SERVER_WORKERS"  # SageMaker's name for the same setting
 ENV_VARIANT_NAME = "SENTIMENT_VARIANT_NAME"  # production variant reported on the runtime path

@@ -21,7 +21,7 @@ from sentiment.data.augment import synthetic_reviews
 from sentiment.data.reviews import SPLIT_METHOD, source_fingerprint, Review, cached_words, read_split, read_unlabelled, shuffled, split_validation
 from sentiment.training.embeddings import EMBEDDINGS_FILE
 from sentiment.training.embeddings import to_bytes as embeddings_to_bytes
-from sentiment.model.encoding import encode_many
+from sentiment.scoring.encoding import encode_many
 from sentiment.text.preprocess import CLASSIC, DEFAULT_VERSION, WORDS, preprocessor
 from sentiment.core.report import markdown_table
 from sentiment.training.encoded import RATINGS_FILE, EncodedSet, to_csv

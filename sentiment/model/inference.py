@@ -1,7 +1,7 @@
-"""Scoring with a trained network: batched logits and calibrated probabilities.
+"""Scoring with the PyTorch network in training and evaluation: batched logits (and stars).
 
-Torch and numpy only: the model server, batch scoring, evaluation and training all score through
-here, so serving never imports training code (scikit-learn, scipy, matplotlib, tqdm).
+Torch and numpy only. The model server, batch scoring and drift score the exported graphs instead
+(sentiment.scoring), without torch.
 """
 
 from __future__ import annotations
@@ -13,11 +13,6 @@ import numpy as np
 import torch
 
 from sentiment.model.network import SentimentNetwork
-
-
-def calibrated(logits: np.ndarray, temperature: float) -> np.ndarray:
-    """P(positive) of each logit after temperature scaling."""
-    return torch.sigmoid(torch.as_tensor(logits, dtype=torch.float64) / temperature).numpy()
 
 
 class Rows(Protocol):

@@ -2,7 +2,11 @@
 
 Input is the endpoint contract: right-padded id arrays (B, T) and their true lengths (B,).
 Output is one logit per review; nothing after a review's length is ever read, so padding
-never changes a score.
+never changes a score (callers cut batches to their longest review, `trim`, to save the work).
+
+Every method the scoring path calls is exportable as a graph (sentiment/model/export.py): shapes
+follow the input, never a Python number read from the data, and every operation has an ONNX
+counterpart (no stable sort, no in-place slice updates).
 
 - `classic`: the course project's model (embedding 32, one LSTM layer, the score read at the
   last real step), kept so its result can be reproduced beside ours.
@@ -171,7 +175,7 @@ class SentimentNetwork(nn.Module):
 
     def outputs(self, ids: torch.Tensor, lengths: torch.Tensor) -> Outputs:
         """Logits (B,) and, with a rating head, expected stars (B,), from one pass."""
-        ids, mask = self.trim(ids, lengths)
+        mask = self.real_positions(ids, lengths)
         pooled = self.pool(self.states(self.dropout(self.embed(ids)), lengths), mask, lengths)
         deep = self.head(self.dropout(pooled)).squeeze(-1)
         return self.combine(ids, mask, lengths, pooled, deep)
@@ -206,16 +210,15 @@ class SentimentNetwork(nn.Module):
         return torch.cat([pooled, deep.unsqueeze(-1), wide.unsqueeze(-1)], dim=-1)
 
     def expected_stars(self, features: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
-        """Expected stars (B,): P(positive) * stars-if-positive (7-10) + P(negative) * stars-if-negative
-        (1-4). IMDB has no 5-6 star reviews; a review the model is unsure of lands between the two."""
+        """Expected stars (B,) from the stars-if-negative (1-4) and stars-if-positive (7-10) fits, on the
+        label's side of the scale (`stars_on_label_side`)."""
         negative, positive = self.rating(features).unbind(-1)
-        p = torch.sigmoid(logits)
-        return p * positive.clamp(7.0, 10.0) + (1 - p) * negative.clamp(1.0, 4.0)
+        return stars_on_label_side(torch.sigmoid(logits), negative, positive)
 
     @torch.inference_mode()
     def rating_inputs(self, ids: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The rating head's features and the model's logits (eval mode), for fitting the head."""
-        ids, mask = self.trim(ids, lengths)
+        mask = self.real_positions(ids, lengths)
         pooled = self.pool(self.states(self.embed(ids), lengths), mask, lengths)
         deep = self.head(pooled).squeeze(-1)
         wide_shares = self.wide_contributions(ids, mask, lengths) if self.config.ngram_buckets else None
@@ -225,17 +228,22 @@ class SentimentNetwork(nn.Module):
 
     def branch_logit(self, branch: str, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """One branch's own logit ("deep" or "wide"), as each is trained on its own."""
-        ids, mask = self.trim(ids, lengths)
+        mask = self.real_positions(ids, lengths)
         if branch == "wide":
             return self.wide_contributions(ids, mask, lengths).sum(1) + self.wide_bias
         return self.deep_logit(self.embed(ids), lengths, mask)
 
     @staticmethod
     def trim(ids: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Ids cut to the longest review, and the mask of real (non-padding) positions."""
-        steps = int(lengths.max())
-        ids = ids[:, :steps]
-        return ids, torch.arange(steps, device=ids.device)[None, :] < lengths[:, None]
+        """Ids cut to the longest review, and the mask of real (non-padding) positions (for callers:
+        the length read here is data, so the network itself never does this)."""
+        ids = ids[:, : int(lengths.max())]
+        return ids, SentimentNetwork.real_positions(ids, lengths)
+
+    @staticmethod
+    def real_positions(ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """(B, T): True at each review's real (non-padding) positions."""
+        return torch.arange(ids.shape[1], device=ids.device)[None, :] < lengths[:, None]
 
     def deep_logit(self, embedded: torch.Tensor, lengths: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         """The recurrent branch's logit (B,) from embedded ids (B, T, E)."""
@@ -243,27 +251,36 @@ class SentimentNetwork(nn.Module):
         return self.head(self.dropout(pooled)).squeeze(-1)
 
     def deep_contributions(self, states: torch.Tensor, mask: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """The recurrent branch's logit split over positions (B, T), for max+mean or attention pooling
-        of `states` (eval mode).
+        """The recurrent branch's logit split over positions (B, T), for any pooling of `states` (eval
+        mode).
 
-        The head is linear in the pooled features: the mean part is a sum over positions, and
-        each unit's max comes from one position. A state summarises every word its direction has
-        read so far, so the credit for a unit's value at position t is split over the words that
-        built it, as telescoping differences: a forward state is the sum of the changes the words
-        up to t made (a backward one, of the words from t on). Every word gets exactly the changes
-        it made, weighted by how much of the pooling reads them; the rows sum to the logit minus
-        the head's bias. No gradients needed.
+        The head is linear in the pooled features: the mean part is a sum over positions, each
+        unit's max comes from the position that reaches it (shared, by a softmax of temperature
+        PEAK_TAU, between positions within about PEAK_TAU of it: a review that repeats itself
+        reaches the same state more than once, and two runtimes differ in the last bits, so a hard
+        argmax would move the credit between them), the last step's state from one position per
+        direction. A state summarises every word its direction has read so far, so the credit for a
+        unit's value at position t is split over the words that built it, as telescoping
+        differences: a forward state is the sum of the changes the words up to t made (a backward
+        one, of the words from t on). Every word gets exactly the changes it made, weighted by how
+        much of the pooling reads them; the rows sum to the logit minus the head's bias (to within
+        PEAK_TAU per unit where a max is shared). No gradients needed.
         """
         weight = self.head.weight[0]
         keep = mask.unsqueeze(-1)
         states = states * keep
         if self.config.pooling == "attention":  # the head is linear in sum_t a_t h_t
             reads = self._attention_weights(states, mask).unsqueeze(-1) * weight  # (B, T, units)
+        elif self.config.pooling == "last":  # forward: the state at the last word; backward: at the first
+            steps = torch.arange(states.shape[1], device=states.device)[None, :, None]
+            units = torch.arange(states.shape[-1], device=states.device)[None, None, :]
+            at = torch.where(units < self.config.hidden_dim, (lengths - 1)[:, None, None], torch.zeros_like(units))
+            reads = (steps == at).to(states.dtype) * weight
         else:
             width = states.shape[-1]
             reads = keep * weight[width:] / lengths[:, None, None].to(states.dtype)
-            peak_at = states.masked_fill(~keep, float("-inf")).argmax(1, keepdim=True)
-            reads = reads.scatter_add(1, peak_at, weight[:width].expand_as(peak_at).contiguous())
+            near_peak = torch.softmax(states.masked_fill(~keep, float("-inf")) / PEAK_TAU, dim=1)
+            reads = reads + near_peak * weight[:width]
         forward_units = states.shape[-1] // 2 if self.config.bidirectional else states.shape[-1]
         zero = torch.zeros_like(states[:, :1])
         forward, backward = states[..., :forward_units], states[..., forward_units:]
@@ -286,6 +303,11 @@ class SentimentNetwork(nn.Module):
             steps = embedded.shape[1]
             real = (torch.arange(steps, device=lengths.device)[None, :] < lengths[:, None]).unsqueeze(-1)
             embedded = torch.relu(self.conv((embedded * real).transpose(1, 2))).transpose(1, 2)
+        return self.recurrent_states(embedded, lengths)
+
+    def recurrent_states(self, embedded: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """The recurrent layer's states (B, T, H * directions) over its input (the export replaces this
+        with one bidirectional ONNX GRU: sentiment/model/export.py)."""
         forward, _ = self.rnn(embedded)
         if not self.config.bidirectional:
             return forward
@@ -355,23 +377,43 @@ class SentimentNetwork(nn.Module):
         rows, real = self.ngram_ids(ids, mask)
         weights = self.wide(rows).squeeze(-1) * (real & _first_occurrence(rows, real))
         steps = ids.shape[1]
-        per_position = weights[:, :steps].clone()
-        bigram = weights[:, steps : 2 * steps - 1] / 2
-        per_position[:, :-1] += bigram
-        per_position[:, 1:] += bigram
-        if self.config.ngram_order == 3 and steps > 2:
-            trigram = weights[:, 2 * steps - 1 :] / 3
-            for shift in range(3):
-                per_position[:, shift : steps - 2 + shift] += trigram
+        per_position = weights[:, :steps]
+        # n-gram k covers positions k .. k+n-1: each position adds the n-grams that start up to n-1
+        # before it, read from the n-gram weights padded with zeros (any T, no in-place updates).
+        for order, start in ((2, steps), (3, 2 * steps - 1))[: self.config.ngram_order - 1]:
+            shares = torch.nn.functional.pad(
+                weights[:, start : start + steps - order + 1] / order, (order - 1, order - 1)
+            )
+            for shift in range(order):
+                per_position = per_position + shares[:, order - 1 - shift : order - 1 - shift + steps]
         return per_position
 
 
+PEAK_TAU = 1e-4  # states within about this of a unit's max share its credit (deep_contributions)
+MIDDLE_STARS = 5.5  # the middle of IMDB's 1-10 scale: below it negative, from it positive
+
+
+def stars_on_label_side(p: torch.Tensor, negative: torch.Tensor, positive: torch.Tensor) -> torch.Tensor:
+    """Stars for P(positive) `p`: from the stars-if-negative fit (clamped to 1-4) at p = 0 to the middle
+    of the scale at p = 0.5, then to the stars-if-positive fit (7-10) at p = 1. A rating never contradicts
+    its label (IMDB has no 5-6 star reviews; a review the model is unsure of lands near the middle)."""
+    negative, positive = negative.clamp(1.0, 4.0), positive.clamp(7.0, 10.0)
+    below = negative + 2 * p * (MIDDLE_STARS - negative)
+    above = MIDDLE_STARS + (2 * p - 1) * (positive - MIDDLE_STARS)
+    return torch.where(p < 0.5, below, above)
+
+
 def _first_occurrence(rows: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
-    """True where a row's feature id appears for the first time among its real features."""
+    """True where a row's feature id appears for the first time among its real features.
+
+    The features are sorted by (feature, position), a key unique within the row, so no stable sort
+    is needed and the first of equal features is the earliest; padding features sort first as -1."""
+    features = rows.shape[1]
     keyed = rows.masked_fill(~real, -1)
-    ordered, order = keyed.sort(dim=1, stable=True)
-    first = torch.ones_like(ordered, dtype=torch.bool)
-    first[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    key = keyed * features + torch.arange(features, device=rows.device)[None, :]
+    order = key.argsort(dim=1)
+    ordered = keyed.gather(1, order)
+    first = torch.cat([torch.ones_like(ordered[:, :1], dtype=torch.bool), ordered[:, 1:] != ordered[:, :-1]], dim=1)
     return torch.zeros_like(first).scatter(1, order, first)
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +32,8 @@ import numpy as np
 
 from sentiment.core.errors import DataError
 from sentiment.data import storage
-from sentiment.model.artifact import Artifact
-from sentiment.model.inference import calibrated, predict_logits
+from sentiment.scoring.chunks import calibrated, score_rows
+from sentiment.scoring.graphs import GraphModel
 from sentiment.serving.handlers import EndpointError, input_fn
 from sentiment.text.vocab import RESERVED, UNKNOWN_ID
 from sentiment.training.encoded import EncodedSet
@@ -169,7 +170,7 @@ def _id_shares(rows: list[np.ndarray]) -> tuple[float, float]:
     return float((ids == UNKNOWN_ID).mean()), float((ids >= RESERVED + INFREQUENT_RANK).mean())
 
 
-def compare(traffic: Traffic, validation: EncodedSet, model: Artifact) -> Report:
+def compare(traffic: Traffic, validation: EncodedSet, model: GraphModel) -> Report:
     """Every signal of the traffic against the validation reviews and the model's scores on them."""
     reference_rows = [row[:length] for row, length in zip(validation.ids, validation.lengths, strict=True)]
     reference_lengths = validation.lengths.astype(float)
@@ -195,7 +196,8 @@ def compare(traffic: Traffic, validation: EncodedSet, model: Artifact) -> Report
         signals.append(
             Signal(name, f"{now:.1%} of ids vs {ref:.1%} on validation", now - ref, _verdict(now - ref, watch, drift))
         )
-    reference_scores = calibrated(predict_logits(model.model, validation), model.temperature)
+    reference = score_rows(model, validation.ids, validation.lengths, parallel=os.cpu_count() or 1)
+    reference_scores = calibrated(reference.logits, model.temperature)
     scores = np.asarray(traffic.scores, dtype=float)
     if len(scores):
         value = psi(reference_scores, scores, np.linspace(0, 1, 11))

@@ -10,7 +10,7 @@
   (HTTP 424) carrying the container's status and body as OriginalStatusCode/OriginalMessage.
 
 A plain WSGI app; `sentiment.serving.main` serves it with gunicorn (one worker process per core, one
-torch thread each), whose asyncio front reads every request whole, within time and size limits,
+ONNX Runtime thread each), whose asyncio front reads every request whole, within time and size limits,
 before it reaches this app.
 """
 
@@ -26,7 +26,7 @@ from typing import Any
 
 from sentiment.core import config
 from sentiment.core.errors import SentimentError
-from sentiment.model.artifact import Artifact
+from sentiment.scoring.chunks import ServableModel
 from sentiment.serving.handlers import (
     JSON,
     MAX_PAYLOAD_BYTES,
@@ -59,7 +59,7 @@ _STATUS = {
 class ModelServer:
     """WSGI application around one loaded model."""
 
-    def __init__(self, model: Artifact, variant: str | None = None, workers: int = 1) -> None:
+    def __init__(self, model: ServableModel, variant: str | None = None, workers: int = 1) -> None:
         self.model = model
         self.limits = RowLimits.of(model)
         self.variant = variant or os.environ.get(config.ENV_VARIANT_NAME, "AllTraffic")

@@ -15,20 +15,16 @@ with the HTTP status and a message naming the row and the problem.
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass
 from typing import Any
 
 import mimeparse
 import numpy as np
-import torch
 
-from sentiment.core import config
 from sentiment.core.errors import HttpError
-from sentiment.model.artifact import Artifact, load
-from sentiment.model.explain import explained
-from sentiment.model.inference import calibrated
+from sentiment.scoring.chunks import ServableModel, calibrated, score_rows
+from sentiment.scoring.graphs import GraphModel
 
 JSON = "application/json"
 CSV = "text/csv"
@@ -37,7 +33,6 @@ MAX_ROWS = 5_000
 MAX_EXPLAIN_ROWS = 500  # explanations cost a state per position: fewer rows per request
 MAX_ROW_IDS = 10_000  # without a model at hand; the server passes the model's own sequence length
 MAX_REQUEST_IDS = 1_000_000  # real (unpadded) ids per request: about 10 s of one worker, far under SageMaker's 60
-SCORE_CHUNK_IDS = 16_384  # rows are scored in length-sorted chunks of about this many ids: bounded memory
 
 
 class EndpointError(HttpError):
@@ -62,10 +57,9 @@ class Prediction:
     stars: np.ndarray | None = None  # expected star ratings, for a model with a rating head
 
 
-def model_fn(model_dir: str) -> Artifact:
-    """Load the artifact once; one torch thread per server worker (workers use the cores)."""
-    torch.set_num_threads(int(os.environ.get(config.ENV_TORCH_THREADS, "1")))
-    return load(model_dir)
+def model_fn(model_dir: str) -> GraphModel:
+    """Load the artifact's graphs once; one ONNX Runtime thread per server worker (workers use the cores)."""
+    return GraphModel.load(model_dir)
 
 
 def _media_type(content_type: str | None) -> str:
@@ -86,8 +80,8 @@ class RowLimits:
     vocab_size: int = 2**31  # ids must be below this
 
     @classmethod
-    def of(cls, model: Artifact) -> RowLimits:
-        return cls(model.sequence_length, model.word_dict.size)
+    def of(cls, model: ServableModel) -> RowLimits:
+        return cls(model.sequence_length, model.vocab_size)
 
 
 def input_fn(
@@ -221,9 +215,9 @@ def _to_batch(rows: list[tuple[int, list[int]]], explain: bool, vocab: str | Non
     return Batch(matrix, lengths, explain, vocab)
 
 
-def check_batch(batch: Batch, model: Artifact) -> None:
+def check_batch(batch: Batch, model: ServableModel) -> None:
     """Refuse rows this model cannot score: another vocabulary, unknown ids, bad padding, too long."""
-    expected = model.word_dict.sha256
+    expected = model.vocab_sha256
     if batch.vocab_sha256 is not None and batch.vocab_sha256 != expected:
         raise EndpointError(
             409,
@@ -238,7 +232,7 @@ def check_batch(batch: Batch, model: Artifact) -> None:
         )
     real = np.arange(ids.shape[1])[None, :] < lengths[:, None]
     problems = [
-        ((ids < 0) | (ids >= model.word_dict.size), f"ids must be in 0..{model.word_dict.size - 1}"),
+        ((ids < 0) | (ids >= model.vocab_size), f"ids must be in 0..{model.vocab_size - 1}"),
         (real & (ids == 0), "padding id 0 appears before the row's length"),
         (~real & (ids != 0), "ids after the row's length must be padding (0)"),
     ]
@@ -248,42 +242,14 @@ def check_batch(batch: Batch, model: Artifact) -> None:
             raise EndpointError(400, "bad_ids", f"row {int(rows[0])}: {rule}")
 
 
-def predict_fn(batch: Batch, model: Artifact) -> Prediction:
-    """Scores (and attributions) of every row, in length-sorted chunks of at most SCORE_CHUNK_IDS padded
-    ids, so one request's memory stays bounded whatever its shape."""
+def predict_fn(batch: Batch, model: ServableModel) -> Prediction:
+    """Scores (and attributions) of every row, in length-sorted chunks of bounded padded size
+    (sentiment.scoring.chunks), so one request's memory stays bounded whatever its shape."""
     check_batch(batch, model)
-    logits = np.empty(len(batch.lengths), dtype=np.float64)
-    stars = np.empty(len(batch.lengths), dtype=np.float64) if model.network.rating_head else None
-    shares: list[list[float]] = [[] for _ in batch.lengths]
-    for chunk in _chunks(batch.lengths):
-        width = int(batch.lengths[chunk].max())
-        ids, lengths = torch.from_numpy(batch.ids[chunk, :width]), torch.from_numpy(batch.lengths[chunk])
-        if batch.explain:
-            outputs, per_position = explained(model.model, ids, lengths)
-            for row, values, n in zip(chunk.tolist(), per_position.numpy(), lengths.tolist(), strict=True):
-                shares[row] = values[:n].tolist()
-        else:
-            with torch.inference_mode():
-                outputs = model.model.outputs(ids, lengths)
-        logits[chunk] = outputs.logits.double().numpy()
-        if stars is not None and outputs.stars is not None:
-            stars[chunk] = outputs.stars.double().numpy()
-    scores = calibrated(logits, model.temperature)
+    scored = score_rows(model, batch.ids, batch.lengths, explain=batch.explain)
+    shares = [values.tolist() for values in scored.shares] if scored.shares is not None else None
     about = {"name": model.name, "version": model.version}
-    return Prediction(scores, shares if batch.explain else None, about, stars)
-
-
-def _chunks(lengths: np.ndarray) -> list[np.ndarray]:
-    """Row indices sorted by length, cut so each chunk pads to at most SCORE_CHUNK_IDS ids."""
-    order = np.argsort(lengths, kind="stable")
-    chunks, start = [], 0
-    while start < len(order):
-        end = start + 1
-        while end < len(order) and (end - start + 1) * int(lengths[order[end]]) <= SCORE_CHUNK_IDS:
-            end += 1
-        chunks.append(order[start:end])
-        start = end
-    return chunks
+    return Prediction(calibrated(scored.logits, model.temperature), shares, about, scored.stars)
 
 
 def negotiate(accept: str | None) -> str:

@@ -1,7 +1,8 @@
 """Run the model server: `sentiment serve` locally, `serve` in the SageMaker container (model/serve).
 
 gunicorn runs one worker process per core (SENTIMENT_SERVER_WORKERS, or SageMaker's
-SAGEMAKER_MODEL_SERVER_WORKERS), each with the model loaded once and one torch thread; requests are
+SAGEMAKER_MODEL_SERVER_WORKERS), each with the model's graphs loaded once and one ONNX Runtime thread
+(SENTIMENT_SCORING_THREADS); requests are
 read whole by gunicorn's asyncio worker before they reach the handlers (`sentiment.web.server`).
 """
 
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from sentiment.core import config
 from sentiment.core.arguments import port, run_command
 from sentiment.core.errors import ConfigError
+from sentiment.scoring.manifest import read_manifest
 from sentiment.serving.app import ModelServer
 from sentiment.serving.handlers import MAX_PAYLOAD_BYTES
 from sentiment.web.ports import port_is_free
@@ -36,7 +38,7 @@ def run_server(model_dir: str, host: str = "127.0.0.1", port_number: int = 8080,
     """Serve until interrupted; the model is loaded once in each worker as it starts."""
     if not port_is_free(host, port_number):
         raise ConfigError(f"port {port_number} on {host} is already in use: stop what runs there or pass --port")
-    ModelServer.from_model_dir(model_dir)  # fail here, with our message, if the artifact is bad
+    read_manifest(model_dir).graph_paths()  # fail here, with our message, if the artifact cannot be served
     print(f"model server on http://{host}:{port_number} (model {model_dir}); Ctrl-C stops it", flush=True)
     count = worker_count(workers)
     serve(

@@ -12,8 +12,9 @@ from sklearn import metrics as skm
 from sklearn.isotonic import IsotonicRegression
 
 from sentiment.model.artifact import Artifact, save_metrics
-from sentiment.model.inference import calibrated, predict_logits, predict_outputs
-from sentiment.model.text_scorer import TextScorer
+from sentiment.model.inference import predict_logits, predict_outputs
+from sentiment.scoring.chunks import calibrated
+from sentiment.scoring.text_scorer import TextScorer
 from sentiment.training import plots
 from sentiment.training.behaviour import run_suite
 from sentiment.training.calibration import expected_calibration_error

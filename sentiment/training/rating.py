@@ -3,10 +3,11 @@
 IMDB's file names carry each review's rating (1-4 negative, 7-10 positive; the dataset holds no
 5 or 6). After the two branches are trained, two ridge regressions map the pooled recurrent
 states and both branches' logits to the stars of a negative review (fitted on the 1-4 star
-reviews) and of a positive one (7-10); the head answers their mix weighted by the model's own
-probability, so the rating agrees with the label. Each fit is in closed form, its strength
-picked on validation. The head can only learn the ratings it saw: it never predicts 5-6 from
-evidence (an uncertain review lands in between), and it knows nothing of a reviewer's own scale.
+reviews) and of a positive one (7-10); the head answers their mix by the model's own probability,
+on the label's side of the scale's middle, so the rating agrees with the label. Each fit is in
+closed form, its strength picked on validation. The head can only learn the ratings it saw: it
+never predicts 5-6 from evidence (an uncertain review lands near the middle), and it knows nothing
+of a reviewer's own scale.
 """
 
 from __future__ import annotations
@@ -15,11 +16,10 @@ import numpy as np
 import torch
 
 from sentiment.model.inference import batch_tensors
-from sentiment.model.network import SentimentNetwork
+from sentiment.model.network import SentimentNetwork, stars_on_label_side
 from sentiment.training.encoded import EncodedSet
 
 ALPHAS = (1.0, 10.0, 100.0, 1000.0, 10000.0)
-NEGATIVE_STARS, POSITIVE_STARS = (1.0, 4.0), (7.0, 10.0)
 
 
 def rating_inputs(model: SentimentNetwork, data: EncodedSet, batch_size: int = 256) -> tuple[np.ndarray, np.ndarray]:
@@ -48,10 +48,10 @@ def _ridge(z: np.ndarray, y: np.ndarray, alpha: float) -> np.ndarray:
 
 
 def expected_stars(z: np.ndarray, logits: np.ndarray, negative: np.ndarray, positive: np.ndarray) -> np.ndarray:
-    """What the head answers (as SentimentNetwork.expected_stars), for standardised features `z`."""
+    """What the head answers (SentimentNetwork.expected_stars), for standardised features `z`."""
     z = np.c_[z, np.ones(len(z))]
-    p = 1.0 / (1.0 + np.exp(-logits))
-    return p * np.clip(z @ positive, *POSITIVE_STARS) + (1 - p) * np.clip(z @ negative, *NEGATIVE_STARS)
+    p, low, high = (torch.from_numpy(a) for a in (1.0 / (1.0 + np.exp(-logits)), z @ negative, z @ positive))
+    return stars_on_label_side(p, low, high).numpy()  # type: ignore[no-any-return]
 
 
 def fit_rating_head(

@@ -10,6 +10,7 @@ from typing import Any
 from sentiment.core.errors import DataError
 from sentiment.core.report import markdown_table
 from sentiment.model import artifact as artifact_io
+from sentiment.model.export import describe, export_graphs
 from sentiment.model.network import NetworkConfig, count_parameters
 from sentiment.text.vocab import WORD_DICT_FILE, WordDict
 from sentiment.training.embeddings import EMBEDDINGS_FILE
@@ -76,6 +77,7 @@ def train_artifact(
         },
     )
     artifact_io.save(trained, output)
+    check = export_graphs(output, validation_set.ids, validation_set.lengths, "validation.csv")
     curve = training_curve(
         [asdict(r) for r in result.history], Path(output) / "training_curve.png", f"training: {network.name} model"
     )
@@ -84,8 +86,18 @@ def train_artifact(
         f"trained {network.name} ({count_parameters(result.model):,} parameters) in {result.seconds:.0f} s; "
         f"best recurrent epoch {result.best_epoch}: its own validation accuracy {best.val_accuracy:.2%}, "
         f"loss {best.val_loss:.4f}; "
-        f"temperature {result.temperature:.3f}\nartifact: {output}  curve: {curve}"
+        f"temperature {result.temperature:.3f}\n{describe(check)}\nartifact: {output}  curve: {curve}"
     )
+
+
+def export_artifact(model_dir: str | Path, data_dir: str | Path) -> str:
+    """Export the artifact's ONNX graphs, checked on `data_dir`/validation.csv (the split it was tuned on)."""
+    validation = _find(data_dir, "validation.csv")
+    loaded = artifact_io.load(model_dir)
+    rows = read_csv(validation, vocab_size=loaded.word_dict.size)
+    if rows.ids.shape[1] != loaded.sequence_length:
+        raise DataError(f"{validation} has rows of {rows.ids.shape[1]} ids; the model reads {loaded.sequence_length}")
+    return describe(export_graphs(model_dir, rows.ids, rows.lengths, "validation.csv"))
 
 
 def evaluate_artifact(model_dir: str | Path, data_dir: str | Path, output: str | Path | None = None) -> str:

@@ -13,7 +13,7 @@ import pytest
 from moto import mock_aws
 
 from sentiment.cli import main
-from sentiment.model.artifact import load
+from sentiment.scoring.graphs import GraphModel
 from sentiment.serving.handlers import input_fn, output_fn, predict_fn
 from tests.synthetic import encoded_set, write_prepared
 
@@ -45,7 +45,7 @@ def capture_line(request: str, answer: bytes | None, content_type: str = JSON, b
 def write_capture(folder: Path, rows: list[list[int]], model_dir: Path, per_request: int = 8) -> Path:
     """Requests of `per_request` rows as the Lambda sends them, answered by the real model handlers,
     in an hourly folder as SageMaker lays them out."""
-    model = load(model_dir)
+    model = GraphModel.load(model_dir)
     out = folder / "sentiment-endpoint" / "AllTraffic" / "2026" / "11" / "22" / "10"
     out.mkdir(parents=True)
     lines = []

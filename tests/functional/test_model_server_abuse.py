@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from sentiment.model.artifact import Artifact, load
-from sentiment.serving import handlers
+from sentiment.scoring import chunks
+from sentiment.scoring.graphs import GraphModel
 from sentiment.serving.handlers import (
     CSV,
     JSON,
     MAX_EXPLAIN_ROWS,
-    SCORE_CHUNK_IDS,
     EndpointError,
     RowLimits,
     input_fn,
@@ -26,18 +25,18 @@ from sentiment.serving.handlers import (
 
 
 @pytest.fixture(scope="module")
-def model(tiny_model_dir: Path) -> Artifact:
-    return load(tiny_model_dir)
+def model(tiny_model_dir: Path) -> GraphModel:
+    return GraphModel.load(tiny_model_dir)
 
 
-def refused(model: Artifact, body: bytes | str, content_type: str, attributes: str | None = None) -> EndpointError:
+def refused(model: GraphModel, body: bytes | str, content_type: str, attributes: str | None = None) -> EndpointError:
     with pytest.raises(EndpointError) as caught:
         predict_fn(input_fn(body, content_type, attributes, RowLimits.of(model)), model)
     assert 400 <= caught.value.status < 500 and caught.value.message
     return caught.value
 
 
-def test_a_wide_csv_row_is_refused_before_it_is_read(model: Artifact) -> None:
+def test_a_wide_csv_row_is_refused_before_it_is_read(model: GraphModel) -> None:
     """120 KB whose last row has 50,000 columns once made a worker allocate 2.2 GB."""
     body = "2,2,3\n" * 100 + "50000," + ",".join(["2"] * 50_000) + "\n"
     tracemalloc.start()
@@ -48,7 +47,7 @@ def test_a_wide_csv_row_is_refused_before_it_is_read(model: Artifact) -> None:
     assert peak < 5_000_000  # bytes: the refusal costs about the body, not the row's width
 
 
-def test_a_wide_json_row_is_refused(model: Artifact) -> None:
+def test_a_wide_json_row_is_refused(model: GraphModel) -> None:
     body = json.dumps({"instances": [{"length": 3, "ids": [2] * 1_000_000}]})
     assert refused(model, body, JSON).code == "row_too_long"
 
@@ -72,12 +71,12 @@ def test_a_wide_json_row_is_refused(model: Artifact) -> None:
     ],
 )
 def test_huge_numbers_and_deep_nesting_are_the_callers_mistake(
-    model: Artifact, body: str, content_type: str, code: str
+    model: GraphModel, body: str, content_type: str, code: str
 ) -> None:
     assert refused(model, body, content_type).code == code
 
 
-def test_explanations_are_bounded_per_request(model: Artifact) -> None:
+def test_explanations_are_bounded_per_request(model: GraphModel) -> None:
     rows = "".join("3,2,5,30\n" for _ in range(MAX_EXPLAIN_ROWS + 1))
     error = refused(model, rows, CSV, "explain=true")
     assert (error.status, error.code) == (413, "too_many_rows_to_explain")
@@ -86,10 +85,10 @@ def test_explanations_are_bounded_per_request(model: Artifact) -> None:
     assert prediction.attributions is not None and len(prediction.attributions) == MAX_EXPLAIN_ROWS
 
 
-def test_chunked_scoring_gives_the_scores_of_one_pass(model: Artifact, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_chunked_scoring_gives_the_scores_of_one_pass(model: GraphModel, monkeypatch: pytest.MonkeyPatch) -> None:
     """Rows are scored in length-sorted chunks; each row's score and attributions are its own."""
-    assert 10 * model.sequence_length <= SCORE_CHUNK_IDS
-    monkeypatch.setattr(handlers, "SCORE_CHUNK_IDS", 200)  # many chunks from a small model's short rows
+    assert 10 * model.sequence_length <= chunks.SCORE_CHUNK_IDS
+    monkeypatch.setattr(chunks, "SCORE_CHUNK_IDS", 200)  # many chunks from a small model's short rows
     rows = [[2 + (i * 7 + j) % 50 for j in range(1 + i % 37)] for i in range(300)]
     body = json.dumps({"instances": [{"length": len(r), "ids": r} for r in rows], "explain": True})
     together = predict_fn(input_fn(body, JSON), model)
@@ -119,14 +118,14 @@ def test_accept_honours_q_values_and_wildcards(accept: str | None, media: str) -
 
 
 @pytest.mark.parametrize("accept", ["text/html", "application/xml, image/*", "*/*;q=0", "text/csv;q=0"])
-def test_nothing_acceptable_is_406(model: Artifact, accept: str) -> None:
+def test_nothing_acceptable_is_406(model: GraphModel, accept: str) -> None:
     prediction = predict_fn(input_fn("3,2,5,30\n", CSV), model)
     with pytest.raises(EndpointError) as caught:
         output_fn(prediction, accept)
     assert (caught.value.status, caught.value.code) == (406, "not_acceptable")
 
 
-def test_custom_attributes_are_checked_like_the_json_fields(model: Artifact) -> None:
+def test_custom_attributes_are_checked_like_the_json_fields(model: GraphModel) -> None:
     assert refused(model, "3,2,5,30\n", CSV, "explain=maybe").code == "malformed_request"
     plain = predict_fn(input_fn("3,2,5,30\n", CSV, "vocab_sha256=", RowLimits.of(model)), model)  # "" as in JSON
     assert len(plain.scores) == 1

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sentiment.api import request, service
-from sentiment.model.encoding import encode
+from sentiment.scoring.encoding import encode
 from sentiment.serving.handlers import input_fn, model_fn, output_fn, predict_fn
 from sentiment.text.markup import BOUNDARY, visible_text
 from sentiment.text.preprocess import WORDS, tokenize

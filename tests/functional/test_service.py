@@ -14,7 +14,7 @@ from botocore.stub import Stubber
 from sentiment.api.endpoint_client import EndpointClient
 from sentiment.api.request import MAX_BATCH_REVIEWS, MAX_REVIEW_BYTES, ServiceError, parse_request
 from sentiment.api.service import score_reviews
-from sentiment.model.artifact import load
+from sentiment.scoring.graphs import GraphModel
 from sentiment.serving.app import ModelServer
 from sentiment.text.vocab import WordDict
 from tests.httpserver import serving
@@ -35,7 +35,7 @@ def _runtime(url: str, read_timeout: float = 5.0):  # type: ignore[no-untyped-de
 
 @pytest.fixture(scope="module")
 def served(tiny_model_dir: Path) -> Iterator[tuple[EndpointClient, WordDict, int]]:
-    model = load(tiny_model_dir)
+    model = GraphModel.load(tiny_model_dir)
     with serving(ModelServer(model)) as url:
         yield EndpointClient("sentiment", client=_runtime(url)), model.word_dict, model.sequence_length
 
@@ -187,7 +187,7 @@ def test_an_artifact_of_an_unknown_preprocessing_version_is_refused_at_load(
 
     from sentiment.api.service import ServedModel
     from sentiment.core.errors import ConfigError, DataError
-    from sentiment.model.artifact import load
+    from sentiment.scoring.graphs import GraphModel
     from sentiment.text.vocab import WordDict
 
     folder = tmp_path / "future"
@@ -198,7 +198,7 @@ def test_an_artifact_of_an_unknown_preprocessing_version_is_refused_at_load(
     config["preprocessing"].update(preprocessor="9", vocab_sha256=future.sha256)
     (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises((ConfigError, DataError), match="preprocessing version '9' is unknown"):
-        ServedModel.load(folder) if loader == "layer" else load(folder)
+        ServedModel.load(folder) if loader == "layer" else GraphModel.load(folder)
 
 
 def test_a_batch_answer_past_lambdas_6_mb_keeps_everything_but_the_explanations() -> None:

@@ -17,13 +17,14 @@ from typing import Any
 import numpy as np
 import pytest
 
+from sentiment.containers.sagemaker_run import RunningContainer
 from sentiment.core.config import SHIPPED_MODEL_DIR
 from sentiment.data import archive
 from sentiment.data.reviews import read_split
 from sentiment.model.artifact import load
-from sentiment.model.text_scorer import TextScorer
+from sentiment.scoring.text_scorer import TextScorer
 from tests.conftest import shared_archive_or_skip
-from tests.containers import ModelContainer, model_container, sagemaker_model_dir
+from tests.containers import model_container, runtime_client, sagemaker_model_dir
 
 pytestmark = [pytest.mark.slow, pytest.mark.dataset]
 
@@ -42,7 +43,7 @@ def test_set(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, np.ndarray
 
 
 @pytest.fixture(scope="module")
-def container(images: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModelContainer]:
+def container(images: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningContainer]:
     with model_container(sagemaker_model_dir(tmp_path_factory.mktemp("sagemaker"), SHIPPED_MODEL_DIR)) as running:
         yield running
 
@@ -61,13 +62,13 @@ def mini_batches(path: Path, max_bytes: int) -> list[bytes]:
 
 
 def test_the_test_set_through_the_container_as_batch_transform_sends_it(
-    container: ModelContainer, test_set: tuple[Path, np.ndarray], capsys: pytest.CaptureFixture[str]
+    container: RunningContainer, test_set: tuple[Path, np.ndarray], capsys: pytest.CaptureFixture[str]
 ) -> None:
     path, labels = test_set
     with urllib.request.urlopen(f"{container.url}/execution-parameters", timeout=5) as response:
         parameters: dict[str, Any] = json.loads(response.read())
     batches = mini_batches(path, parameters["MaxPayloadInMB"] * 1024 * 1024)
-    client = container.client(read_timeout=600)
+    client = runtime_client(container, read_timeout=600)
 
     def transform(body: bytes) -> list[float]:
         answer = client.invoke_endpoint(EndpointName="transform", ContentType="text/csv", Accept="text/csv", Body=body)

@@ -18,11 +18,12 @@ import pytest
 
 from sentiment.containers import docker
 from sentiment.containers.images import MODEL_IMAGE
+from sentiment.containers.sagemaker_run import RunningContainer
 from sentiment.core.config import SHIPPED_MODEL_DIR
 from sentiment.model.artifact import load
 from sentiment.serving.handlers import MAX_EXPLAIN_ROWS, MAX_PAYLOAD_BYTES, MAX_ROWS
 from sentiment.text.preprocess import preprocessor
-from tests.containers import ModelContainer, json_body, model_container, sagemaker_model_dir
+from tests.containers import json_body, model_container, runtime_client, sagemaker_model_dir
 from tests.processes import free_port, running, sentiment_command
 
 pytestmark = pytest.mark.slow
@@ -38,14 +39,14 @@ def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def container(images: str, model_dir: Path) -> Iterator[ModelContainer]:
+def container(images: str, model_dir: Path) -> Iterator[RunningContainer]:
     with model_container(model_dir) as running_container:
         yield running_container
 
 
 @pytest.fixture(scope="module")
-def client(container: ModelContainer) -> Any:
-    return container.client()
+def client(container: RunningContainer) -> Any:
+    return runtime_client(container)
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +67,7 @@ def refused(client: Any, body: bytes, content_type: str = "application/json", **
     return error.value.response["OriginalStatusCode"], json.loads(error.value.response["OriginalMessage"])
 
 
-def test_the_image_holds_only_the_serving_unit(container: ModelContainer, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_image_holds_only_the_serving_unit(container: RunningContainer, capsys: pytest.CaptureFixture[str]) -> None:
     listing = docker.docker(
         "run",
         "--rm",
@@ -91,7 +92,7 @@ def test_the_image_holds_only_the_serving_unit(container: ModelContainer, capsys
         )
 
 
-def test_ping_and_execution_parameters(container: ModelContainer) -> None:
+def test_ping_and_execution_parameters(container: RunningContainer) -> None:
     with urllib.request.urlopen(f"{container.url}/ping", timeout=5) as response:
         assert response.status == 200 and json.loads(response.read())["status"] == "healthy"
     with urllib.request.urlopen(f"{container.url}/execution-parameters", timeout=5) as response:
@@ -152,7 +153,7 @@ def test_the_documented_limits(client: Any, body: bytes, content_type: str, stat
     assert error["error"]["message"]
 
 
-def test_a_slow_client_holds_no_one_up(container: ModelContainer) -> None:
+def test_a_slow_client_holds_no_one_up(container: RunningContainer) -> None:
     """A client that trickles its headers costs a connection, not a worker: /ping answers meanwhile, and
     the slow one gets a JSON 408 once the header deadline passes."""
     host, port = container.url.removeprefix("http://").split(":")
@@ -190,7 +191,7 @@ def _p50_ms(url: str, body: bytes, requests: int = 60) -> float:
 
 
 def test_one_review_through_the_container_against_the_host_server(
-    container: ModelContainer, review_rows: list[list[int]], capsys: pytest.CaptureFixture[str]
+    container: RunningContainer, review_rows: list[list[int]], capsys: pytest.CaptureFixture[str]
 ) -> None:
     body = json.dumps({"instances": [{"length": len(review_rows[0]), "ids": review_rows[0]}]}).encode()
     in_container = _p50_ms(container.url, body)

@@ -16,7 +16,7 @@ import pytest
 from sentiment.aws.training_job import stage_source
 from sentiment.containers.images import TRAINING_IMAGE
 from sentiment.core.config import PROJECT_ROOT
-from tests.containers import extract_model, json_body, model_container
+from tests.containers import extract_model, json_body, model_container, runtime_client
 from tests.py312_wheels import py312_wheels_missing
 from tests.synthetic import write_prepared
 
@@ -83,7 +83,7 @@ def test_the_job_trains_in_its_container_and_its_model_serves(images: str, tmp_p
 
     with model_container(served) as container:
         rows = [{"length": 3, "ids": [2, 4, 6]}, {"length": 3, "ids": [12, 14, 16]}]  # positive, negative cues
-        answer = container.client().invoke_endpoint(
+        answer = runtime_client(container).invoke_endpoint(
             EndpointName="job", ContentType="application/json", Body=json.dumps({"instances": rows}).encode()
         )
     scores = [p["score"] for p in json_body(answer)["predictions"]]

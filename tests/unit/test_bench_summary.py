@@ -12,7 +12,7 @@ from sentiment.bench.summary import write_summary
 from sentiment.core.config import PROJECT_ROOT
 from sentiment.core.errors import ConfigError
 
-RECORDS = ("preprocess", "model", "serving", "stack")
+RECORDS = ("preprocess", "model", "serving", "stack", "containers")
 
 
 def test_summary_from_the_committed_records(tmp_path: Path) -> None:
@@ -21,7 +21,7 @@ def test_summary_from_the_committed_records(tmp_path: Path) -> None:
     table = write_summary(tmp_path)
     assert "end to end" in table and "x throughput" in table
     record = json.loads((tmp_path / "summary.json").read_text())
-    assert len(record["rows"]) == 7 and record["machine"]
+    assert len(record["rows"]) == 11 and record["machine"]
     assert "[stack](stack.md)" in (tmp_path / "summary.md").read_text()
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sentiment.core.errors import ConfigError, DataError
-from sentiment.model.encoding import encode, encode_many
+from sentiment.scoring.encoding import encode, encode_many
 from sentiment.text.vocab import PAD_ID, UNKNOWN_ID, WordDict, build, coverage
 
 DOCS = [["good", "film", "good"], ["bad", "film"], ["good", "plot"]]
