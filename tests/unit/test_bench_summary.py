@@ -21,7 +21,7 @@ def test_summary_from_the_committed_records(tmp_path: Path) -> None:
     table = write_summary(tmp_path)
     assert "end to end" in table and "x throughput" in table
     record = json.loads((tmp_path / "summary.json").read_text())
-    assert len(record["rows"]) == 11 and record["machine"]
+    assert len(record["rows"]) == 10 and record["machine"]
     assert "[stack](stack.md)" in (tmp_path / "summary.md").read_text()
 
 
