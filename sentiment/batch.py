@@ -31,6 +31,7 @@ from sentiment.scoring.text_scorer import TextModel, TextScorer
 
 TEXT_COLUMNS = ("review", "text")
 MAX_REVIEW_CHARS = 100_000
+MAX_INPUT_BYTES = 1 << 30  # 1 GiB of reviews per run: read whole, so bounded
 MAX_CONTROL_SHARE = 0.3  # a line with more control characters than this is not text
 CHUNK = 2_000
 OUTPUT_FIELDS = ["line", "label", "score", "confidence", "stars", "truncated", "error"]
@@ -84,21 +85,16 @@ def _check(number: int, text: object) -> Line:
 
 
 def read_lines(path: Path, text_column: str | None = None) -> Iterator[Line]:
-    """Reviews of a .txt, .csv or .jsonl file, numbered from 1 (CSV: data rows after the header)."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise DataError(f"input file not found: {path}") from None
-    except IsADirectoryError:
-        raise DataError(f"input is a folder, not a file: {path}") from None
-    except OSError as exc:
-        raise DataError(f"cannot read {path}: {exc.strerror}") from None
-    text = raw.decode("utf-8", errors="surrogateescape")  # undecodable bytes fail their own line only
+    """Reviews of a .txt, .csv or .jsonl file, numbered from 1 (CSV: data rows after the header); a UTF-8
+    byte-order mark (as spreadsheets write one) is not part of the first line."""
+    raw = storage.read_bounded(path, MAX_INPUT_BYTES, what="input")
+    text = raw.decode("utf-8", errors="surrogateescape")  # bad bytes fail their own line only
+    text = text.removeprefix("\ufeff")
     suffix = path.suffix.lower()
     if suffix == ".csv":
         yield from _csv_lines(path, text, text_column)
     elif suffix in (".jsonl", ".ndjson"):
-        yield from _jsonl_lines(text)
+        yield from _jsonl_lines(text, text_column)
     else:
         for number, line in enumerate(_lines(text), 1):
             yield _check(number, line)
@@ -129,7 +125,7 @@ def _csv_lines(path: Path, text: str, text_column: str | None) -> Iterator[Line]
         yield _check(number, row[where] if where < len(row) else None)
 
 
-def _jsonl_lines(text: str) -> Iterator[Line]:
+def _jsonl_lines(text: str, text_column: str | None = None) -> Iterator[Line]:
     for number, line in enumerate(_lines(text), 1):
         try:
             item = json.loads(line)
@@ -143,7 +139,7 @@ def _jsonl_lines(text: str) -> Iterator[Line]:
             yield Line(number, None, "JSON that cannot be read (a huge number, or not UTF-8)")
             continue
         if isinstance(item, dict):
-            item = next((item[c] for c in TEXT_COLUMNS if c in item), None)
+            item = next((item[c] for c in ((text_column,) if text_column else TEXT_COLUMNS) if c in item), None)
         yield _check(number, item)
 
 

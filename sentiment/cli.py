@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from sentiment.core import config
-from sentiment.core.arguments import fraction, port, positive_int, run_command
+from sentiment.core.arguments import fraction, non_negative_int, port, positive_int, run_command
 from sentiment.core.errors import DataError
 from sentiment.text.preprocess import PREPROCESSORS
 
@@ -70,10 +70,10 @@ def _add_data(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sequence-length", type=positive_int)
     p.add_argument("--validation-fraction", type=fraction)
     p.add_argument("--seed", type=int)
-    p.add_argument("--embedding-dim", type=int, help="word2vec vectors of this size (0: none)")
+    p.add_argument("--embedding-dim", type=non_negative_int, help="word2vec vectors of this size (0: none)")
     p.add_argument("--word2vec-epochs", type=positive_int)
-    p.add_argument("--augment", type=int, help="short synthetic reviews added to training (0: none)")
-    p.add_argument("--workers", type=int, default=0, help="processes for preprocessing (0: one per core)")
+    p.add_argument("--augment", type=non_negative_int, help="short synthetic reviews added to training (0: none)")
+    p.add_argument("--workers", type=non_negative_int, default=0, help="processes for preprocessing (0: one per core)")
     p.add_argument("--force", action="store_true", help="rebuild even if the output is up to date")
 
 
@@ -157,9 +157,10 @@ def _add_serve(p: argparse.ArgumentParser) -> None:
 
 
 def _run_serve(args: argparse.Namespace) -> int:
+    from sentiment.core.lifetime import exit_after
     from sentiment.serving.main import run
 
-    return run(args)
+    exit_after(lambda: run(args))
 
 
 def _add_up(p: argparse.ArgumentParser) -> None:
@@ -170,11 +171,12 @@ def _add_up(p: argparse.ArgumentParser) -> None:
     _model_dir_option(p)
     p.add_argument("--endpoint-url", help="use this running model server instead of starting one")
     p.add_argument("--concurrency", type=positive_int, default=4, help="handler instances (default: 4)")
-    p.add_argument("--model-workers", type=int, default=0, help="model server processes (0: one per core)")
+    p.add_argument("--model-workers", type=non_negative_int, default=0, help="model server processes (0: one per core)")
     p.add_argument("--function-timeout", type=float, help="seconds, instead of template.yaml's Timeout")
 
 
 def _run_up(args: argparse.Namespace) -> int:
+    from sentiment.core.lifetime import exit_after
     from sentiment.local.stack import StackOptions, run_stack
 
     options = StackOptions(
@@ -187,8 +189,12 @@ def _run_up(args: argparse.Namespace) -> int:
         model_workers=args.model_workers,
         function_timeout=args.function_timeout,
     )
-    run_stack(options)
-    return 0
+
+    def stack() -> int:
+        run_stack(options)
+        return 0
+
+    exit_after(stack)
 
 
 def _add_batch(p: argparse.ArgumentParser) -> None:
@@ -197,7 +203,7 @@ def _add_batch(p: argparse.ArgumentParser) -> None:
     p.add_argument("output", help="results: .csv or .jsonl (local path or s3://)")
     _model_dir_option(p)
     p.add_argument("--text-column", help="CSV/JSONL field holding the review (default: review or text)")
-    p.add_argument("--workers", type=int, default=0, help="preprocessing processes (0: one per core)")
+    p.add_argument("--workers", type=non_negative_int, default=0, help="preprocessing processes (0: one per core)")
 
 
 def _run_batch(args: argparse.Namespace) -> int:
@@ -226,7 +232,7 @@ def _run_drift(args: argparse.Namespace) -> int:
     data = Path(args.data)
     if not (data / "validation.csv").is_file():
         raise DataError(f"{data} has no validation.csv: run `make data` (the data the model trained on)")
-    traffic = read_traffic(args.capture)
+    traffic = read_traffic(args.capture, model)
     validation = read_csv(data / "validation.csv", vocab_size=model.word_dict.size)
     report = compare(traffic, validation, model)
     print(text(report, args.capture, plot(report, Path(args.output) / "drift.png")))

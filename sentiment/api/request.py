@@ -7,9 +7,9 @@ ServiceError with a 4xx status and a specific code.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
+from sentiment.core import strict_json
 from sentiment.core.errors import HttpError
 
 MAX_REVIEW_BYTES = 20_000
@@ -53,13 +53,9 @@ def parse_request(body: str | bytes | None, content_type: str | None) -> Reviews
     if media == TEXT:
         return Reviews([text], batch=False)
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ServiceError(400, "malformed_json", f"the body is not valid JSON: {exc.msg}") from None
-    except RecursionError:
-        raise ServiceError(400, "malformed_json", "the body is nested too deeply") from None
-    except ValueError:  # a number of more than 4,300 digits
-        raise ServiceError(400, "malformed_json", "the body holds a number too long to read") from None
+        data = strict_json.loads(text)
+    except strict_json.JSONError as exc:
+        raise ServiceError(400, "malformed_json", f"the body {exc}") from None
     if not isinstance(data, dict) or ("review" in data) == ("reviews" in data):
         raise ServiceError(400, "malformed_request", 'send an object with "review" (a string) or "reviews" (a list)')
     unknown = sorted(set(data) - {"review", "reviews"})

@@ -1,5 +1,7 @@
 """The model server under the largest requests it accepts and under slow clients: peak memory of a
-worker, time per request, /ping latency while 50 slow clients hold connections, cold start.
+worker, time per request, /ping latency while 50 slow clients hold connections, /ping while eight
+heavy requests arrive at once (and what becomes of them: answered in time, or refused at once), cold
+start.
 
 `--server-pythonpath` runs the server from another checkout (e.g. a worktree of an older commit),
 so a change is measured against its baseline in the same run on the same machine.
@@ -15,6 +17,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,10 +87,43 @@ def _ping_under_slow_clients(port: int) -> list[float]:
     return latencies
 
 
+HEAVY = 8  # concurrent heavy requests: 500 rows x 1,000 ids, explained
+
+
+def _ping_under_heavy_requests(port: int, workers: list[int]) -> dict[str, Any]:
+    """/ping latencies (ms) while HEAVY requests of 500 rows x 1,000 ids with explanations arrive at once;
+    their statuses and seconds; the workers' peak memory."""
+    body = _rows(500, 1000, 7)
+    answers: list[tuple[int, float]] = []
+    threads = [threading.Thread(target=lambda: answers.append(_post(port, body, "explain=true"))) for _ in range(HEAVY)]
+    for thread in threads:
+        thread.start()
+    pings = []
+    while any(t.is_alive() for t in threads):
+        started = time.perf_counter()
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        connection.request("GET", "/ping")
+        connection.getresponse().read()
+        pings.append((time.perf_counter() - started) * 1000)
+        time.sleep(0.05)
+    for thread in threads:
+        thread.join()
+    done = [seconds for status, seconds in answers if status == 200]
+    return {
+        "ping_p50_ms": round(statistics.median(pings), 1),
+        "ping_p99_ms": round(sorted(pings)[int(0.99 * (len(pings) - 1))], 1),
+        "ping_max_ms": round(max(pings), 1),
+        "answered": len(done),
+        "slowest_answered_s": round(max(done, default=0.0), 1),
+        "refused_503": sum(1 for status, _ in answers if status == 503),
+        "worker_peak_rss_mb": [round(_peak_rss_mb(pid)) for pid in workers],
+    }
+
+
 class _Server:
     """`sentiment serve` with one worker, from this checkout or `pythonpath`, on a free port."""
 
-    def __init__(self, model_dir: str, pythonpath: str | None) -> None:
+    def __init__(self, model_dir: str, pythonpath: str | None, workers: int = 1) -> None:
         self.port = free_port()
         env = {**os.environ, "PYTHONPATH": pythonpath} if pythonpath else None
         command = [
@@ -100,7 +136,7 @@ class _Server:
             "--port",
             str(self.port),
             "--workers",
-            "1",
+            str(workers),
         ]
         started = time.perf_counter()
         # cwd: `python -m` puts the working directory first on sys.path, before PYTHONPATH.
@@ -109,7 +145,8 @@ class _Server:
         )
         wait_until_up(f"http://127.0.0.1:{self.port}/ping", self.process, 120, what="the model server")
         self.cold_start_s = time.perf_counter() - started
-        self.worker = _workers(self.process.pid)[0]
+        self.workers = _workers(self.process.pid)
+        self.worker = self.workers[0]
 
     def __enter__(self) -> _Server:
         return self
@@ -138,6 +175,8 @@ def run(model_dir: str, output: str, server_pythonpath: str | None = None) -> st
     with _Server(model_dir, server_pythonpath) as server:
         latencies = _ping_under_slow_clients(server.port)
         cold_start = server.cold_start_s
+    with _Server(model_dir, server_pythonpath, workers=os.cpu_count() or 1) as server:
+        heavy = _ping_under_heavy_requests(server.port, server.workers)
     finite = [x for x in latencies if x != float("inf")]
     ping = (
         f"p50 {statistics.median(latencies):.1f} ms, max {max(finite, default=float('nan')):.1f} ms, "
@@ -152,12 +191,18 @@ def run(model_dir: str, output: str, server_pythonpath: str | None = None) -> st
         "server_pythonpath": server_pythonpath,
         "rows": rows,
         "ping_ms": latencies,
+        "heavy": heavy,
         "cold_start_s": round(cold_start, 2),
     }
     Path(output).mkdir(parents=True, exist_ok=True)
     storage.write_text(Path(output) / "abuse.json", json.dumps(record, indent=2, default=str))
     text = (
         f"{table}\n\n/ping while {SLOW_CLIENTS} slow clients hold connections: {ping}\n"
+        f"/ping while {HEAVY} requests of 500 rows x 1,000 ids with explanations arrive at once ({os.cpu_count()} "
+        f"workers): p50 {heavy['ping_p50_ms']} ms, p99 {heavy['ping_p99_ms']} ms, max {heavy['ping_max_ms']} ms; "
+        f"{heavy['answered']} answered (the slowest in {heavy['slowest_answered_s']} s), "
+        f"{heavy['refused_503']} refused at once with 503 and Retry-After; "
+        f"worker peak memory {heavy['worker_peak_rss_mb']} MB\n"
         f"cold start (process start to first /ping 200): {cold_start:.2f} s"
     )
     storage.write_text(

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable
 
 from sentiment.core.errors import SentimentError
+from sentiment.core.lifetime import exit_on_sigterm
 
 
 def positive_int(text: str) -> int:
@@ -17,6 +18,27 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a number of at least 1, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """A whole number of at least 0 (0 meaning "one per core" for worker counts)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 (one per core) or more, got {value}")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {value}")
     return value
 
 
@@ -38,7 +60,9 @@ def port(text: str) -> int:
 
 
 def run_command(name: str, run: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
-    """`run(args)`'s exit status; SentimentError -> one line on stderr and 2, Ctrl-C -> 130."""
+    """`run(args)`'s exit status; SentimentError -> one line on stderr and 2, Ctrl-C -> 130, SIGTERM -> 143
+    after the same cleanup as Ctrl-C."""
+    exit_on_sigterm()
     try:
         return run(args)
     except SentimentError as exc:

@@ -24,6 +24,7 @@ ENV_SCORING_THREADS = "SENTIMENT_SCORING_THREADS"  # ONNX Runtime threads per se
 ENV_SERVER_WORKERS = "SENTIMENT_SERVER_WORKERS"  # worker processes (default: one per core)
 ENV_SAGEMAKER_SERVER_WORKERS = "SAGEMAKER_MODEL_SERVER_WORKERS"  # SageMaker's name for the same setting
 ENV_VARIANT_NAME = "SENTIMENT_VARIANT_NAME"  # production variant reported on the runtime path
+ENV_INVOCATION_DEADLINE = "SENTIMENT_INVOCATION_DEADLINE_S"  # seconds an invocation must finish in (default 60)
 # The prediction API (Lambda function; set by template.yaml, or by the local stack).
 ENV_ENDPOINT_NAME = "ENDPOINT_NAME"  # the SageMaker endpoint to invoke
 ENV_ALLOWED_ORIGIN = "ALLOWED_ORIGIN"  # the one browser origin allowed to call the API (CORS)

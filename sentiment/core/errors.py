@@ -20,9 +20,10 @@ class ConfigError(SentimentError):
 class HttpError(SentimentError):
     """A request refused over HTTP: status, a short machine-readable code and a message for the caller."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, retry_after: int | None = None) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        self.retry_after = retry_after  # seconds, for a refusal that passes (Retry-After)
 
     def to_json(self) -> dict[str, dict[str, str]]:
         return {"error": {"code": self.code, "message": self.message}}

@@ -22,6 +22,9 @@ from sentiment.core.errors import ArchiveError
 log = logging.getLogger(__name__)
 
 _CORRUPT = (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile)
+# The official archive unpacks to about 490 MB (the reviews, their bag-of-words .feat files, the URL
+# lists); an archive that would write twice as much is not it, whatever it claims.
+MAX_EXTRACTED_BYTES = 1_000_000_000
 
 
 def sha256_of(path: Path) -> str:
@@ -87,10 +90,13 @@ def obtain(explicit: str | Path | None = None, expected_sha256: str | None = Non
     return path, digest
 
 
-def _check_member(member: tarfile.TarInfo) -> None:
-    """Refuse anything that could land outside the target folder or is not a plain file/folder."""
+def _check_member(member: tarfile.TarInfo) -> bool:
+    """Refuse anything that could land outside the target folder or is not a plain file/folder; False
+    for a member naming the archive's root itself (`./`, as `tar -C dir .` writes), which is skipped."""
+    if not member.name or member.name.isspace():
+        raise ArchiveError("unsafe archive member with an empty name")
     name = PurePosixPath(member.name)
-    if name.is_absolute() or member.name.startswith(("/", "\\")) or ":" in name.parts[0]:
+    if name.is_absolute() or member.name.startswith(("/", "\\")) or (name.parts and ":" in name.parts[0]):
         raise ArchiveError(f"unsafe archive member {member.name!r}: absolute path")
     if ".." in name.parts:
         raise ArchiveError(f"unsafe archive member {member.name!r}: path leaves the target folder")
@@ -98,21 +104,37 @@ def _check_member(member: tarfile.TarInfo) -> None:
         raise ArchiveError(f"unsafe archive member {member.name!r}: links are not allowed")
     if not (member.isfile() or member.isdir()):
         raise ArchiveError(f"unsafe archive member {member.name!r}: not a regular file or folder")
+    return bool(name.parts)  # "./" is the root: nothing to extract
 
 
-def extract(archive: Path, dest: Path) -> Path:
-    """Extract `archive` into `dest` (created atomically); return the dataset root (aclImdb/)."""
+def extract(archive: Path, dest: Path, limit_bytes: int = MAX_EXTRACTED_BYTES) -> Path:
+    """Extract `archive` into `dest` (created atomically); return the dataset root (aclImdb/). What it
+    writes is bounded: the files' sizes are added up before each one is written, and past `limit_bytes`
+    (IMDB's own size with a margin) the extraction stops with an ArchiveError."""
     if (dest / "aclImdb").is_dir():
         return dest / "aclImdb"
     dest.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f".{dest.name}."))
+    written = 0
     try:
         with tarfile.open(archive, "r:*") as tar:
             bar = tqdm(desc="extract IMDB", unit="file")
             with bar:
                 for member in tar:
-                    _check_member(member)
-                    tar.extract(member, staging, filter="data")
+                    if not _check_member(member):
+                        continue
+                    written += member.size if member.isfile() else 0
+                    if written > limit_bytes:
+                        raise ArchiveError(
+                            f"{archive} unpacks to more than {limit_bytes / 1e9:.1f} GB, far more than the IMDB "
+                            f"dataset (stopped at {member.name!r}): not the IMDB archive"
+                        )
+                    try:
+                        tar.extract(member, staging, filter="data")
+                    except (NotADirectoryError, IsADirectoryError, FileExistsError):
+                        raise ArchiveError(
+                            f"{archive}: member {member.name!r} is both a file and a folder in the archive"
+                        ) from None
                     bar.update(1)
         if not (staging / "aclImdb").is_dir():
             raise ArchiveError(f"{archive} has no aclImdb/ folder: not the IMDB dataset archive")

@@ -4,12 +4,14 @@ batch scoring, benchmarks; the Lambda preprocesses one review at a time with `pr
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 
 from tqdm import tqdm
 
+from sentiment.core.lifetime import child_of_this_process
 from sentiment.text.preprocess import DEFAULT_VERSION, preprocessor
 
 
@@ -26,7 +28,9 @@ def reviews_to_words(
     with bar:
         if workers == 1 or len(reviews) < 2 * chunk:
             return [_tracked(words_of(r), bar) for r in reviews]
-        with ProcessPoolExecutor(workers) as pool:
+        # Each worker dies with this process, whatever ends it: forked workers hold each other's pipe ends,
+        # so without this a SIGTERM or SIGKILL here left them waiting for work forever.
+        with ProcessPoolExecutor(workers, initializer=child_of_this_process(signal.SIGKILL)) as pool:
             batches = [reviews[i : i + chunk] for i in range(0, len(reviews), chunk)]
             out: list[list[str]] = []
             for words in pool.map(partial(_words_of_batch, version), batches):

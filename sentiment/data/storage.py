@@ -5,9 +5,11 @@ Local writes are atomic (`files.write_atomic`); an S3 PUT is atomic by itself.
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
-from sentiment.core.errors import ConfigError
+from sentiment.core.errors import ConfigError, DataError
 from sentiment.core.files import write_atomic
 
 S3_SCHEME = "s3://"
@@ -61,6 +63,39 @@ def read_bytes(location: str | Path) -> bytes | None:
         return Path(location).read_bytes()
     except FileNotFoundError:
         return None
+
+
+def read_bounded(location: str | Path, limit: int, what: str = "file") -> bytes:
+    """The bytes of a regular file (or an S3 object) of at most `limit` bytes, read with the bound in force
+    even if it grows meanwhile; DataError for a device, pipe, socket or folder (/dev/zero never ends), for
+    what is missing and for what is too large."""
+    if is_s3(location):
+        bucket, key = split_s3(str(location))
+        client = _s3_client()
+        try:
+            body = client.get_object(Bucket=bucket, Key=key)["Body"]
+        except client.exceptions.NoSuchKey:
+            raise DataError(f"{what} not found: {location}") from None
+        raw = body.read(limit + 1)
+    else:
+        path = Path(location)
+        try:
+            with path.open("rb") as source:
+                info = os.fstat(source.fileno())
+                if not stat.S_ISREG(info.st_mode):
+                    raise DataError(f"{what} {path} is not a regular file (a device, pipe or socket)")
+                if info.st_size > limit:
+                    raise DataError(f"{what} {path} is {info.st_size:,} bytes; the limit is {limit:,}")
+                raw = source.read(limit + 1)
+        except FileNotFoundError:
+            raise DataError(f"{what} not found: {path}") from None
+        except IsADirectoryError:
+            raise DataError(f"{what} is a folder, not a file: {path}") from None
+        except PermissionError:
+            raise DataError(f"{what} {path} cannot be read (permission denied)") from None
+    if len(raw) > limit:
+        raise DataError(f"{what} {location} is more than {limit:,} bytes")
+    return raw  # type: ignore[no-any-return]
 
 
 def exists(location: str | Path) -> bool:

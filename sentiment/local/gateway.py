@@ -4,11 +4,18 @@ Requests for a route of template.yaml become API Gateway REST proxy events (payl
 to the function's real handler; the proxy result goes back as the HTTP response. A route the
 API lacks gets the template's own MISSING_AUTHENTICATION_TOKEN gateway response. Other GET
 requests are served from static/, with `config.js` written from the stack's API URL.
+
+Lanes (`sentiment.web.server`): static files and the gateway's own answers on the event loop; the
+health check and CORS preflights on a lane and a function instance of their own, so a monitor sees
+the stack alive while every instance scores (on AWS they share the function's concurrency, which
+scales far past ours); everything else queues for one of the `concurrency` instances, and API
+Gateway's 29 s count from the request's arrival, the wait for a thread and an instance included.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import time
 import uuid
@@ -19,8 +26,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
-from sentiment.local.lambda_runtime import FunctionPool, IntegrationTimeoutError
+from sentiment.local.lambda_runtime import INTEGRATION_TIMEOUT_S, FunctionPool, IntegrationTimeoutError
 from sentiment.local.template import Api, resolve
+from sentiment.web.server import RECEIVED
 from sentiment.web.site import CONFIG_JS, content_type
 
 MAX_PAYLOAD_BYTES = 10 * 1024 * 1024  # API Gateway's request payload limit
@@ -93,23 +101,54 @@ class GatewayErrors:
         headers = {name: resolve(value, self.parameters, self.conditions) for name, value in response.headers.items()}
         return status or response.status, {"Content-Type": "application/json", **headers}, body.encode()
 
-    def for_server(self, status: int, code: str, message: str) -> tuple[list[tuple[str, str]], bytes]:
-        """What the HTTP front answers for a request it refuses itself (too large, malformed, too slow)."""
-        kind = "REQUEST_TOO_LARGE" if status == 413 else "DEFAULT_4XX" if status < 500 else "DEFAULT_5XX"
-        _, headers, body = self(kind, message)
+    def for_server(self, status: int, code: str, message: str, path: str = "") -> tuple[list[tuple[str, str]], bytes]:
+        """What the HTTP front answers for a request it refuses itself (too large, malformed, too slow,
+        busy): the gateway response of its type, with its headers; where that type is the default one,
+        its body carries the front's own code (431 `headers_too_large`, 408 `request_timeout`, ...)."""
+        kind = {413: "REQUEST_TOO_LARGE", 504: "INTEGRATION_TIMEOUT"}.get(
+            status, "DEFAULT_4XX" if status < 500 else "DEFAULT_5XX"
+        )
+        _, headers, body = self(kind, message, status if kind.startswith("DEFAULT") else None)
+        if kind.startswith("DEFAULT"):
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                document = json.loads(body)
+                document["error"]["code"] = code
+                body = json.dumps(document).encode()
         return list(headers.items()), body
+
+
+CONTROL_ROUTES = (("GET", "/health"), ("OPTIONS", None))  # (method, path; None: any route)
 
 
 class Gateway:
     """WSGI app: the API routes of template.yaml, then the website in `static_dir`."""
 
     def __init__(
-        self, api: Api, pools: dict[str, FunctionPool], static_dir: Path, config_js: str, errors: GatewayErrors
+        self,
+        api: Api,
+        pools: dict[str, FunctionPool],
+        static_dir: Path,
+        config_js: str,
+        errors: GatewayErrors,
+        control_pools: dict[str, FunctionPool] | None = None,
     ) -> None:
         self.api, self.pools, self.errors = api, pools, errors
+        self.control_pools = control_pools or pools  # an instance each for the health check and preflights
         self.api_paths = api.paths()  # a GET for one of them with another method is a gateway 404
         self.static_dir = static_dir.resolve()
         self.config_js = config_js.encode()
+
+    @staticmethod
+    def _control(method: str, path: str) -> bool:
+        return any(method == m and p in (None, path) for m, p in CONTROL_ROUTES)
+
+    def lane(self, environ: dict[str, Any]) -> str:
+        """ "work" for a function route, "light" for the health check and preflights, "inline" for the rest
+        (static files and the gateway's own answers take no instance)."""
+        method, path = environ["REQUEST_METHOD"].upper(), environ.get("PATH_INFO") or "/"
+        if (method, path) not in self.api.routes:
+            return "inline"
+        return "light" if self._control(method, path) else "work"
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         method, path = environ["REQUEST_METHOD"].upper(), environ.get("PATH_INFO") or "/"
@@ -138,8 +177,12 @@ class Gateway:
             environ.get("QUERY_STRING", ""),
             environ.get("REMOTE_ADDR", "127.0.0.1"),
         )
+        pools = self.control_pools if self._control(method, path) else self.pools
+        waited = time.monotonic() - environ.get(RECEIVED, time.monotonic())
         try:
-            result = self.pools[function].invoke(event)
+            if waited >= INTEGRATION_TIMEOUT_S:
+                raise IntegrationTimeoutError(f"the request waited {waited:.0f} s for a thread")
+            result = pools[function].invoke(event, INTEGRATION_TIMEOUT_S - waited)
             status = int(result["statusCode"])
             raw = result.get("body") or ""
             payload = base64.b64decode(raw) if result.get("isBase64Encoded") else raw.encode("utf-8")

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO
 
 from sentiment.core.errors import ConfigError
+from sentiment.core.lifetime import child_of_this_process
 from sentiment.web.ports import free_port, port_is_free
 
 __all__ = ["free_port", "port_is_free", "running", "stop", "wait_until_up"]
@@ -67,6 +68,7 @@ def running(
         stdout=subprocess.DEVNULL,
         stderr=stderr,
         start_new_session=True,
+        preexec_fn=child_of_this_process(),  # dies with us, however we end
     )
     try:
         wait_until_up(ready_url, process, timeout)

@@ -15,9 +15,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sentiment.core import config
-from sentiment.core.errors import ConfigError
+from sentiment.core.errors import ConfigError, SentimentError
+from sentiment.core.lifetime import child_of_this_process
 from sentiment.local.gateway import MAX_PAYLOAD_BYTES, Gateway, GatewayErrors
-from sentiment.local.lambda_runtime import FunctionPool
+from sentiment.local.lambda_runtime import INTEGRATION_TIMEOUT_S, FunctionPool
 from sentiment.local.processes import port_is_free, stop, wait_until_up
 from sentiment.local.template import read_api, resolve
 from sentiment.web.server import Limits, serve
@@ -87,7 +88,25 @@ def build_gateway(options: StackOptions, endpoint_url: str) -> Gateway:
     if options.function_timeout:
         functions = {name: replace(spec, timeout=options.function_timeout) for name, spec in functions.items()}
     pools = {name: FunctionPool(spec, options.concurrency) for name, spec in functions.items()}
-    return Gateway(api, pools, options.static_dir, config_js(options.url), GatewayErrors(api, parameters, conditions))
+    control = {name: FunctionPool(spec, 1) for name, spec in functions.items()}  # health checks, preflights
+    errors = GatewayErrors(api, parameters, conditions)
+    return Gateway(api, pools, options.static_dir, config_js(options.url), errors, control)
+
+
+def check_functions(options: StackOptions, endpoint_url: str) -> None:
+    """Load every function of the template once, as its instances will load, so that a function that
+    cannot start (an artifact without its word dictionary, say) is one line and exit status 2 here,
+    before any URL is printed, never a worker that gunicorn starts again and again."""
+    saved = dict(os.environ)
+    try:
+        build_gateway(replace(options, concurrency=1), endpoint_url)
+    except SentimentError:
+        raise
+    except Exception as exc:  # the handler's own import failed: say what, in one line
+        raise ConfigError(f"a function of {options.template.name} cannot start: {type(exc).__name__}: {exc}") from None
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def _check_port(host: str, port: int, what: str, option: str) -> None:
@@ -95,7 +114,9 @@ def _check_port(host: str, port: int, what: str, option: str) -> None:
         raise ConfigError(f"port {port} on {host} is already in use ({what}): stop what runs there or pass {option}")
 
 
-def start_model_server(options: StackOptions) -> subprocess.Popen[bytes]:
+def start_model_server(options: StackOptions, deadline_s: float) -> subprocess.Popen[bytes]:
+    """The model server as a child that dies with this process, whatever ends it (SIGKILL included:
+    the kernel sends it SIGTERM then), in a session of its own (Ctrl-C reaches it through us)."""
     command = [
         sys.executable,
         "-m",
@@ -107,10 +128,12 @@ def start_model_server(options: StackOptions) -> subprocess.Popen[bytes]:
         options.host,
         "--port",
         str(options.model_port),
+        "--deadline",
+        f"{deadline_s:g}",
     ]
     if options.model_workers:
         command += ["--workers", str(options.model_workers)]
-    return subprocess.Popen(command, start_new_session=True)
+    return subprocess.Popen(command, start_new_session=True, preexec_fn=child_of_this_process())
 
 
 def run_stack(options: StackOptions) -> None:
@@ -118,7 +141,9 @@ def run_stack(options: StackOptions) -> None:
 
     The website and API are served by the same HTTP front as the model server (gunicorn's asyncio
     worker, `sentiment.web.server`): whole requests within time and size limits, a cap on
-    connections, JSON errors in API Gateway's shape. One worker process holds the function instances.
+    connections, JSON errors in API Gateway's shape, an answer within API Gateway's 29 s. One worker
+    process holds the function instances. The model server's deadline is the function's timeout:
+    what it could not answer in that time, the function would never read.
     """
     _check_port(options.host, options.port, "the website and API", "--port")
     model_server: subprocess.Popen[bytes] | None = None
@@ -127,16 +152,22 @@ def run_stack(options: StackOptions) -> None:
         _check_port(options.host, options.model_port, "the model server", "--model-port")
         endpoint_url = f"http://{options.host}:{options.model_port}"
     errors = gateway_errors(options)  # fail here, with our message, if the template is unusable
+    check_functions(options, endpoint_url)
+    timeout = options.function_timeout or max(spec.timeout for spec in read_api(options.template).functions().values())
     limits = Limits(
         max_body_bytes=MAX_PAYLOAD_BYTES,
         header_timeout_s=10.0,
         body_timeout_s=20.0,
         max_connections=512,
         threads=options.concurrency + 4,
+        buffered_bytes=8 * MAX_PAYLOAD_BYTES,
+        answer_within_s=INTEGRATION_TIMEOUT_S + 0.5,
+        graceful_timeout_s=5,
     )
+    owner = os.getpid()
     try:
         if options.endpoint_url is None:
-            model_server = start_model_server(options)
+            model_server = start_model_server(options, timeout)
             wait_until_up(f"{endpoint_url}/ping", model_server, 120, what="the model server")
         print(f"model endpoint  {endpoint_url}  (SageMaker container contract)", flush=True)
         print(f"API             {options.url}/predict  ·  {options.url}/health", flush=True)
@@ -151,9 +182,12 @@ def run_stack(options: StackOptions) -> None:
             "sentiment-local-stack",
             error=errors.for_server,
         )
-    except (KeyboardInterrupt, SystemExit):
+    except KeyboardInterrupt:
         pass
     finally:
-        print("\nstopping the local stack", flush=True)
-        if model_server is not None:
-            stop(model_server)
+        # gunicorn's workers are forks of this process, whose stack they unwind when they exit: the
+        # stack is this process's to stop, and only this process's.
+        if os.getpid() == owner:
+            print("\nstopping the local stack", flush=True)
+            if model_server is not None:
+                stop(model_server)

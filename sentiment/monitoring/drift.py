@@ -32,12 +32,13 @@ import numpy as np
 
 from sentiment.core.errors import DataError
 from sentiment.data import storage
-from sentiment.scoring.chunks import calibrated, score_rows
+from sentiment.scoring.chunks import ServableModel, calibrated, score_rows
 from sentiment.scoring.graphs import GraphModel
-from sentiment.serving.handlers import EndpointError, input_fn
+from sentiment.serving.handlers import EndpointError, RowLimits, check_batch, input_fn
 from sentiment.text.vocab import RESERVED, UNKNOWN_ID
 from sentiment.training.encoded import EncodedSet
 
+MAX_CAPTURE_FILE_BYTES = 256 * 1024 * 1024  # SageMaker rolls capture files over long before this
 INFREQUENT_RANK = 10_000  # words past the most frequent 10,000 count as infrequent
 PSI_WATCH, PSI_DRIFT = 0.10, 0.25
 MIN_EVENTS = 1
@@ -51,6 +52,7 @@ class Traffic:
     scores: list[float] = field(default_factory=list)
     events: int = 0
     files: int = 0
+    refused: int = 0  # captured requests the endpoint refused: not its traffic, not counted
 
 
 @dataclass(frozen=True)
@@ -65,21 +67,19 @@ class Signal:
 
 
 def _capture_lines(location: str) -> Iterator[tuple[str, str]]:
-    """(file name, line) of every capture file (*.jsonl) under a local folder or an s3:// prefix."""
+    """(file name, line) of every capture file (*.jsonl) under a local folder or an s3:// prefix, each
+    read with a bound (a link to a device, a folder named like a file: one line of error)."""
     if storage.is_s3(location):
-        names = storage.list_s3(location, suffix=".jsonl")
-        for name in names:
-            data = storage.read_bytes(name) or b""
-            for line in data.decode("utf-8", errors="replace").splitlines():
-                yield name, line
-        return
-    root = Path(location)
-    if not root.exists():
-        raise DataError(f"no capture location {location}")
-    paths = [root] if root.is_file() else sorted(root.rglob("*.jsonl"))
-    for path in paths:
-        for line in path.read_text("utf-8", errors="replace").splitlines():
-            yield str(path), line
+        names: list[str] = storage.list_s3(location, suffix=".jsonl")
+    else:
+        root = Path(location)
+        if not root.exists():
+            raise DataError(f"no capture location {location}")
+        names = [str(root)] if not root.is_dir() else [str(p) for p in sorted(root.rglob("*.jsonl"))]
+    for name in names:
+        data = storage.read_bounded(name, MAX_CAPTURE_FILE_BYTES, what="capture file")
+        for line in data.decode("utf-8", errors="replace").split("\n"):
+            yield name, line.removesuffix("\r")
 
 
 def _payload(part: dict[str, Any]) -> tuple[str, str]:
@@ -91,9 +91,12 @@ def _payload(part: dict[str, Any]) -> tuple[str, str]:
     return str(part.get("observedContentType", "")).split(";")[0].strip().lower(), text
 
 
-def _rows(content_type: str, text: str) -> list[np.ndarray]:
-    """The reviews' ids of a captured request, read as the model server reads it (one parser)."""
-    batch = input_fn(text, content_type)
+def _rows(content_type: str, text: str, model: ServableModel | None) -> list[np.ndarray]:
+    """The reviews' ids of a captured request, read and checked as the model server reads and checks them
+    (one parser, the served model's limits): what the endpoint refused is not its traffic."""
+    batch = input_fn(text, content_type, limits=RowLimits.of(model) if model else RowLimits())
+    if model is not None:
+        check_batch(batch, model)
     return [row[:length] for row, length in zip(batch.ids, batch.lengths, strict=True)]
 
 
@@ -108,9 +111,9 @@ def _scores(content_type: str, text: str) -> list[float]:
     return scores
 
 
-def read_traffic(location: str) -> Traffic:
-    """Every captured request and answer under `location`; DataError naming the file for what is not a
-    SageMaker capture of this endpoint (one line)."""
+def read_traffic(location: str, model: ServableModel | None = None) -> Traffic:
+    """Every captured request and answer under `location`, read with `model`'s limits; DataError naming the
+    file for what is not a SageMaker capture of this endpoint (one line)."""
     traffic = Traffic()
     seen: set[str] = set()
     for name, line in _capture_lines(location):
@@ -120,10 +123,11 @@ def read_traffic(location: str) -> Traffic:
         try:
             event = json.loads(line)
             captured = event["captureData"]
-            rows = _rows(*_payload(captured["endpointInput"]))
+            rows = _rows(*_payload(captured["endpointInput"]), model)
             scores = _scores(*_payload(captured["endpointOutput"])) if "endpointOutput" in captured else []
-        except EndpointError as exc:
-            raise DataError(f"{name}: a captured request the endpoint would refuse ({exc.message})") from None
+        except EndpointError:
+            traffic.refused += 1  # the endpoint answered it with an error: nothing was scored
+            continue
         except (ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError) as exc:
             raise DataError(
                 f"{name}: not a SageMaker Data Capture line of this endpoint ({type(exc).__name__})"
@@ -133,7 +137,10 @@ def read_traffic(location: str) -> Traffic:
         traffic.events += 1
     traffic.files = len(seen)
     if traffic.events < MIN_EVENTS or not traffic.rows:
-        raise DataError(f"no captured requests under {location}: is Data Capture on, and has the endpoint been called?")
+        refused = f" but {traffic.refused:,} the endpoint refused" if traffic.refused else ""
+        raise DataError(
+            f"no captured requests under {location}{refused}: is Data Capture on, and has the endpoint been called?"
+        )
     return traffic
 
 
@@ -220,6 +227,8 @@ def text(report: Report, location: str, plot: Path | None) -> str:
         f"{report.traffic.events:,} captured requests ({len(report.traffic.rows):,} reviews) in "
         f"{report.traffic.files:,} files under {location}:"
     ]
+    if report.traffic.refused:
+        lines.append(f"  ({report.traffic.refused:,} captured requests the endpoint refused are not counted)")
     lines += ["  " + s.line() for s in report.signals]
     if not report.traffic.scores:
         lines.append("  (no captured answers: Data Capture's Output mode is off; scores not compared)")

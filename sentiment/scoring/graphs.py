@@ -29,6 +29,7 @@ def session(path: Path, threads: int = 1) -> Any:
     (a runtime imported before a fork crashed its children on exit)."""
     import onnxruntime as ort
 
+    ort.disable_telemetry_events()  # it kept a usage database in ~/.cache, written on exit (0.5 s per worker)
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1

@@ -22,6 +22,7 @@ from typing import Any
 import mimeparse
 import numpy as np
 
+from sentiment.core import strict_json
 from sentiment.core.errors import HttpError
 from sentiment.scoring.chunks import ServableModel, calibrated, score_rows
 from sentiment.scoring.graphs import GraphModel
@@ -131,13 +132,9 @@ def _too_many_rows(count: int) -> EndpointError:
 
 def _json_rows(text: str, limits: RowLimits) -> tuple[list[tuple[int, list[int]]], bool, str | None]:
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise EndpointError(400, "malformed_json", f"request body is not valid JSON: {exc}") from None
-    except RecursionError:
-        raise EndpointError(400, "malformed_json", "request body is nested too deeply") from None
-    except ValueError as exc:  # e.g. a number of more than 4,300 digits
-        raise EndpointError(400, "malformed_json", f"request body holds a value we cannot read: {exc}") from None
+        data = strict_json.loads(text)
+    except strict_json.JSONError as exc:
+        raise EndpointError(400, "malformed_json", f"request body {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("instances"), list):
         raise EndpointError(400, "malformed_request", 'JSON body must be an object with an "instances" list')
     unknown = sorted(set(data) - {"instances", "explain", "vocab_sha256"})
@@ -165,7 +162,9 @@ def _json_rows(text: str, limits: RowLimits) -> tuple[list[tuple[int, list[int]]
 
 
 def _csv_rows(text: str, limits: RowLimits) -> list[tuple[int, list[int]]]:
-    lines = [line for line in text.splitlines() if line.strip()]
+    # Lines end at \n (and \r\n) only, as Batch Transform splits them: str.splitlines would also split
+    # on form feeds, \x85 or \u2028 inside a line and answer more rows than were sent.
+    lines = [line.removesuffix("\r") for line in text.split("\n") if line.strip()]
     if len(lines) > MAX_ROWS:
         raise _too_many_rows(len(lines))
     rows = []

@@ -12,7 +12,7 @@ import os
 from collections.abc import Sequence
 
 from sentiment.core import config
-from sentiment.core.arguments import positive_int, run_command
+from sentiment.core.arguments import non_negative_int, positive_int, run_command
 from sentiment.model.network import DEFAULT, NAMED_CONFIGS, named_config
 from sentiment.training.train import TrainConfig
 from sentiment.training.workflow import train_artifact
@@ -50,7 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--patience", type=positive_int, default=defaults.patience)
     parser.add_argument("--max-minutes", type=float, default=defaults.max_minutes, help="stop before this budget")
     parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--threads", type=int, default=0, help="torch threads (0: one per core)")
+    parser.add_argument("--threads", type=non_negative_int, default=0, help="torch threads (0: one per core)")
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 

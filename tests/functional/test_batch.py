@@ -47,7 +47,7 @@ def test_jsonl_with_broken_lines(tiny_model_dir: Path, tmp_path: Path) -> None:
     [
         ("r.csv", "id,body\n1,x\n", "out.csv", "no column 'review or text'"),
         ("r.txt", "x\n", "out.parquet", "output must end in .csv or .jsonl"),
-        ("missing.txt", None, "out.csv", "input file not found"),
+        ("missing.txt", None, "out.csv", "input not found"),
     ],
 )
 def test_unusable_files_get_one_message(
@@ -144,3 +144,36 @@ def test_escape_sequences_in_a_header_are_printed_escaped(
     assert main(["batch", str(source), str(tmp_path / "out.csv"), *_model(tiny_model_dir)]) == 2
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\\x1b[31mred" in err
+
+
+def test_jsonl_honours_the_text_column(tiny_model_dir: Path, tmp_path: Path) -> None:
+    source = tmp_path / "in.jsonl"
+    source.write_text('{"body": "w2 w3 w4", "review": "ignored"}\n{"body": "w12 w13"}\n{"review": "no body"}\n')
+    assert (
+        main(["batch", str(source), str(tmp_path / "out.csv"), "--text-column", "body", *_model(tiny_model_dir)]) == 0
+    )
+    rows = list(csv.DictReader((tmp_path / "out.csv").open()))
+    assert [r["error"] for r in rows] == ["", "", "no review text on this line"]
+
+
+def test_a_spreadsheets_byte_order_mark_is_not_part_of_the_header(tiny_model_dir: Path, tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_bytes("\ufeffreview,id\nw2 w3,1\n".encode())
+    assert main(["batch", str(source), str(tmp_path / "out.csv"), *_model(tiny_model_dir)]) == 0
+
+
+@pytest.mark.parametrize("source", ["/dev/zero", "/dev/stdin"])
+def test_a_device_is_refused_before_anything_is_read(
+    tiny_model_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], source: str
+) -> None:
+    assert main(["batch", source, str(tmp_path / "out.csv"), *_model(tiny_model_dir)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "is not a regular file" in err and "\n" not in err
+
+
+def test_a_negative_worker_count_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["batch", "in.txt", str(tmp_path / "out.csv"), "--workers", "-1"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "expected 0 (one per core) or more, got -1" in err and "Traceback" not in err

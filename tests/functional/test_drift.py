@@ -143,9 +143,9 @@ def test_captures_in_s3(
         ('{"name": "a foreign JSON lines file"}\n', "not a SageMaker Data Capture line of this endpoint"),
         ("[1, 2, 3]\n", "not a SageMaker Data Capture line of this endpoint"),
         ("[" * 100_000 + "\n", "not a SageMaker Data Capture line of this endpoint"),
-        (capture_line('{"instances": "none"}', None) + "\n", "a captured request the endpoint would refuse"),
-        (capture_line('{"instances": [{"length": 9, "ids": [2, 3]}]}', None) + "\n", "would refuse"),
-        (capture_line("2,3,4\n", None, "text/plain") + "\n", "would refuse"),
+        (capture_line('{"instances": "none"}', None) + "\n", "but 1 the endpoint refused"),
+        (capture_line('{"instances": [{"length": 9, "ids": [2, 3]}]}', None) + "\n", "but 1 the endpoint refused"),
+        (capture_line("2,3,4\n", None, "text/plain") + "\n", "but 1 the endpoint refused"),
         (
             capture_line('{"instances": [{"length": 1, "ids": [2]}]}', b'{"predictions": [{"score": 7}]}') + "\n",
             "not a SageMaker",
@@ -192,3 +192,31 @@ def test_locations_without_captures_exit_2(
     assert drift(location, tiny_model_dir, prepared, tmp_path / "report") == 2
     err = capsys.readouterr().err.strip()
     assert message in err and "\n" not in err and "Traceback" not in err
+
+
+def test_requests_the_served_model_refuses_are_not_its_traffic(
+    tiny_model_dir: Path, prepared: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Parsed with the served model's own limits: an id past its vocabulary, a row past its length."""
+    folder = write_capture(tmp_path / "capture", like_training(80, seed=3), tiny_model_dir)
+    refused = [
+        capture_line('{"instances": [{"length": 1, "ids": [2000000000]}]}', None),
+        capture_line(json.dumps({"instances": [{"length": 9000, "ids": [2] * 9000}]}), None),
+    ]
+    hour = next(folder.rglob("*.jsonl"))
+    hour.write_text(hour.read_text() + "\n".join(refused) + "\n")
+    assert drift(folder, tiny_model_dir, prepared, tmp_path / "report") == 0
+    out = capsys.readouterr().out
+    assert "(2 captured requests the endpoint refused are not counted)" in out
+    assert "80 reviews" in out
+
+
+def test_a_capture_that_is_a_device_is_one_line(
+    tiny_model_dir: Path, prepared: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    folder = tmp_path / "capture"
+    folder.mkdir()
+    (folder / "zero.jsonl").symlink_to("/dev/zero")
+    assert drift(folder, tiny_model_dir, prepared, tmp_path / "report") == 2
+    err = capsys.readouterr().err.strip()
+    assert "is not a regular file" in err and "\n" not in err

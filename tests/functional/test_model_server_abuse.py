@@ -68,6 +68,7 @@ def test_a_wide_json_row_is_refused(model: GraphModel) -> None:
         ('{"instances": [{"length": 1.5, "ids": [2]}]}', JSON, "malformed_row"),
         ('{"instances": [{"length": 1, "ids": [true]}]}', JSON, "malformed_row"),
         ('{"instances": [], "extra": 1}', JSON, "malformed_request"),
+        ('{"instances": [{"length": 1, "ids": [NaN]}]}', JSON, "malformed_json"),
     ],
 )
 def test_huge_numbers_and_deep_nesting_are_the_callers_mistake(
@@ -129,3 +130,11 @@ def test_custom_attributes_are_checked_like_the_json_fields(model: GraphModel) -
     assert refused(model, "3,2,5,30\n", CSV, "explain=maybe").code == "malformed_request"
     plain = predict_fn(input_fn("3,2,5,30\n", CSV, "vocab_sha256=", RowLimits.of(model)), model)  # "" as in JSON
     assert len(plain.scores) == 1
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\x0c", "\x85", "\x1e"])
+def test_csv_rows_end_at_newlines_only(model: GraphModel, separator: str) -> None:
+    """Batch Transform splits on \\n: a line with another line separator inside is one row, never two,
+    so the answer has as many scores as the request has lines."""
+    assert len(predict_fn(input_fn(f"2,2,{separator}5\n1,3\n", CSV), model).scores) == 2
+    assert len(predict_fn(input_fn("2,2,5\r\n1,3\r\n", CSV), model).scores) == 2

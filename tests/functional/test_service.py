@@ -82,6 +82,9 @@ def test_long_reviews_are_flagged_truncated(served: tuple[EndpointClient, WordDi
     [
         ("", "application/json", 400, "empty_body"),
         ("{oops", "application/json", 400, "malformed_json"),
+        ('{"reviews": [Infinity, "great"]}', "application/json", 400, "malformed_json"),
+        ('{"review": NaN}', "application/json", 400, "malformed_json"),
+        ('{"reviews": ["great", -Infinity]}', "application/json", 400, "malformed_json"),
         ('{"text": "x"}', "application/json", 400, "malformed_request"),
         ('{"review": 5}', "application/json", 400, "malformed_request"),
         ('{"review": "fine", "rating": 5}', "application/json", 400, "unknown_field"),

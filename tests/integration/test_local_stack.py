@@ -180,6 +180,26 @@ def test_framing_and_protocol_errors_are_json_in_the_apis_shape(stack: str, requ
     assert headers["access-control-allow-origin"] == stack  # the template's gateway response headers
 
 
+@pytest.mark.parametrize(
+    ("request_bytes", "status", "code"),
+    [
+        (b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"b" * 9000 + b"\r\n\r\n", 431, "headers_too_large"),
+        (
+            b"GET /predict HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+            400,
+            "upgrade_not_supported",
+        ),
+    ],
+)
+def test_the_fronts_own_refusals_carry_their_code_and_the_apis_headers(
+    stack: str, request_bytes: bytes, status: int, code: str
+) -> None:
+    got, headers, body = raw(stack, request_bytes, wait=10)
+    assert (got, json.loads(body)["error"]["code"]) == (status, code)
+    assert headers["access-control-allow-origin"] == stack and headers["x-content-type-options"] == "nosniff"
+
+
 def test_the_website_carries_the_security_headers_cloudfront_adds(stack: str) -> None:
     _, headers, _ = call(f"{stack}/")
     assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"

@@ -38,6 +38,17 @@ def test_sentiment_serve_answers_boto3(tiny_model_dir: Path) -> None:
             client.invoke_endpoint(EndpointName="local", ContentType="text/plain", Body=b"hello")
 
 
+def test_a_body_past_5_mib_on_the_runtime_path_is_a_model_error_boto3_can_read(tiny_model_dir: Path) -> None:
+    port = free_port()
+    command = sentiment_command("serve", "--model-dir", str(tiny_model_dir), "--port", str(port), "--workers", "1")
+    with running(command, f"http://127.0.0.1:{port}/ping"):
+        client = _client(port)
+        with pytest.raises(client.exceptions.ModelError) as refused:
+            client.invoke_endpoint(EndpointName="local", ContentType="text/csv", Body=b"1,2\n" * 1_400_000)
+    assert refused.value.response["OriginalStatusCode"] == 413
+    assert json.loads(refused.value.response["OriginalMessage"])["error"]["code"] == "payload_too_large"
+
+
 def test_busy_port_gets_a_clear_message(tiny_model_dir: Path) -> None:
     port = free_port()
     command = sentiment_command("serve", "--model-dir", str(tiny_model_dir), "--port", str(port), "--workers", "1")

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 
@@ -123,3 +124,118 @@ def test_slow_clients_do_not_starve_anyone(port: int) -> None:
     finally:
         for client in held:
             client.close()
+
+
+TIGHT_APP = textwrap.dedent(
+    """
+    import sys, time
+    from sentiment.web.server import Limits, serve
+
+    class App:
+        def lane(self, environ):
+            return "inline" if environ["PATH_INFO"] == "/ping" else "work"
+
+        def __call__(self, environ, start_response):
+            body = environ["wsgi.input"].read()
+            if environ["PATH_INFO"] == "/slow":
+                time.sleep(3)
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [b'{"read": %d}' % len(body)]
+
+    limits = Limits(max_body_bytes=1000, header_timeout_s=1.0, body_timeout_s=3.0, max_connections=20, threads=1,
+                    buffered_bytes=2500, answer_within_s=1.0)
+    serve(lambda: App(), "127.0.0.1", int(sys.argv[1]), 1, limits, "web-server-tight")
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def tight() -> Iterator[int]:
+    """The front with small bounds: 20 connections, 2,500 bytes of bodies held, answers within 1 s."""
+    number = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-c", TIGHT_APP, str(number)], stderr=subprocess.PIPE, start_new_session=True
+    )
+    wait_until_up(f"http://127.0.0.1:{number}/ping", process, 60)
+    yield number
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def test_connections_past_the_cap_get_503_at_once(tight: int) -> None:
+    held = [socket.create_connection(("127.0.0.1", tight)) for _ in range(20)]
+    try:
+        time.sleep(0.3)
+        status, body = status_and_json(exchange(tight, b"GET /ping HTTP/1.1\r\nHost: x\r\n\r\n", wait=3))
+        assert (status, body["error"]["code"]) == (503, "busy")  # type: ignore[index]
+    finally:
+        for client in held:
+            client.close()
+    time.sleep(0.3)
+    assert status_and_json(exchange(tight, b"GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"))[0] == 200
+
+
+def test_bodies_held_past_the_budget_get_503_with_retry_after(tight: int) -> None:
+    """Three bodies of 900 bytes waiting for the one thread: the third is refused before it is read."""
+    slow = [socket.create_connection(("127.0.0.1", tight)) for _ in range(2)]
+    try:
+        for client in slow:
+            client.sendall(b"POST /slow HTTP/1.1\r\nHost: x\r\nContent-Length: 900\r\n\r\n" + b"x" * 900)
+        time.sleep(0.3)
+        answer = exchange(tight, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 900\r\n\r\n" + b"x" * 900)
+        status, body = status_and_json(answer)
+        assert (status, body["error"]["code"]) == (503, "busy") and b"retry-after: 1" in answer.lower()  # type: ignore[index]
+    finally:
+        for client in slow:
+            client.close()
+
+
+def test_an_answer_past_its_time_is_504_on_time(tight: int) -> None:
+    started = time.monotonic()
+    request = urllib.request.Request(f"http://127.0.0.1:{tight}/slow", data=b"", method="POST")
+    with pytest.raises(urllib.error.HTTPError) as answered:
+        urllib.request.urlopen(request, timeout=10)
+    assert time.monotonic() - started < 2.0
+    assert (answered.value.code, json.loads(answered.value.read())["error"]["code"]) == (504, "timeout")
+
+
+def test_the_next_request_on_a_kept_alive_connection_has_its_own_header_deadline(port: int) -> None:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+        client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+        time.sleep(0.3)
+        assert client.recv(65536).startswith(b"HTTP/1.1 200")
+        client.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")  # and then nothing more
+        started = time.monotonic()
+        answer = b"".join(iter(lambda: client.recv(65536), b""))
+    assert time.monotonic() - started < 3  # the header deadline is 1 s
+    status, body = status_and_json(answer)
+    assert (status, body["error"]["code"]) == (408, "request_timeout")  # type: ignore[index]
+
+
+def test_a_websocket_upgrade_is_a_json_400(port: int) -> None:
+    raw = (
+        b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    status, body = status_and_json(exchange(port, raw))
+    assert (status, body["error"]["code"]) == (400, "upgrade_not_supported")  # type: ignore[index]
+
+
+def test_a_malformed_header_name_is_named_in_words(port: int) -> None:
+    status, body = status_and_json(exchange(port, b"GET / HTTP/1.1\r\nHost: x\r\nContent-Type : a\r\n\r\n"))
+    message = body["error"]["message"]  # type: ignore[index]
+    assert status == 400 and " " in message.strip() and message.startswith("malformed request")
+
+
+def test_an_idle_server_stops_in_well_under_two_seconds() -> None:
+    number = free_port()
+    process = subprocess.Popen([sys.executable, "-c", APP, str(number)], stderr=subprocess.PIPE, start_new_session=True)
+    wait_until_up(f"http://127.0.0.1:{number}/", process, 60)
+    keep = socket.create_connection(("127.0.0.1", number))  # a kept-alive client: not waited for
+    keep.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    time.sleep(0.3)
+    started = time.monotonic()
+    process.terminate()
+    process.wait(timeout=30)
+    keep.close()
+    assert time.monotonic() - started < 2.0

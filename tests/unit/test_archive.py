@@ -146,3 +146,43 @@ def test_a_file_that_is_no_archive_gets_one_line(
     assert main(["data", "--archive", str(not_an_archive), "--output", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "not a tar archive" in err and not (tmp_path / "out").exists()
+
+
+def _root_member(name: str) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type = tarfile.DIRTYPE
+    return info
+
+
+def test_a_tarball_of_dot_extracts(tmp_path: Path) -> None:
+    """`tar -C dir .` writes the root itself as `./` first: skipped, not an IndexError."""
+    made = write_imdb_archive(tmp_path / "dot.tar.gz", extra=lambda tar: tar.addfile(_root_member("./")))
+    assert (archive.extract(made, tmp_path / "out") / "train" / "pos").is_dir()
+
+
+def test_an_empty_member_name_is_one_clear_error(tmp_path: Path) -> None:
+    made = write_imdb_archive(tmp_path / "empty.tar.gz", extra=lambda tar: add_file(tar, "", b"x"))
+    with pytest.raises(ArchiveError, match="empty name"):
+        archive.extract(made, tmp_path / "out")
+
+
+def test_extraction_stops_past_its_size_bound_while_writing(tmp_path: Path) -> None:
+    """A small archive of large members (zeros compress 1000:1) is stopped at the bound, with what it
+    wrote so far removed."""
+    made = write_imdb_archive(
+        tmp_path / "bomb.tar.gz", extra=lambda tar: add_file(tar, "aclImdb/big.bin", b"\0" * 3_000_000)
+    )
+    assert made.stat().st_size < 100_000
+    with pytest.raises(ArchiveError, match="unpacks to more than"):
+        archive.extract(made, tmp_path / "out", limit_bytes=1_000_000)
+    assert not (tmp_path / "out").exists() and list(tmp_path.glob(".out.*")) == []
+
+
+def test_a_file_and_a_folder_of_one_name_are_one_clear_error(tmp_path: Path) -> None:
+    def both(tar: tarfile.TarFile) -> None:
+        add_file(tar, "aclImdb/clash", b"a file")
+        add_file(tar, "aclImdb/clash/inside.txt", b"and a folder")
+
+    made = write_imdb_archive(tmp_path / "clash.tar.gz", extra=both)
+    with pytest.raises(ArchiveError, match="both a file and a folder"):
+        archive.extract(made, tmp_path / "out")

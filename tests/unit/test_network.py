@@ -152,3 +152,18 @@ def test_explanations_ignore_whatever_lies_past_a_reviews_length(model: Sentimen
     _, padded_shares = attributions(model, padded, lengths)
     assert torch.allclose(shares, padded_shares[:, :12], atol=1e-5)
     assert (padded_shares[1, 5:] == 0).all() and (padded_shares[:, 12:] == 0).all()
+
+
+def test_a_rating_stays_on_its_labels_side_of_the_scale() -> None:
+    """ "meh" at P(positive) 0.487 once got 6.9 stars: below 0.5 the stars stay below the middle (5.5),
+    from 0.5 at or above it, and the ends are the two fits' own ratings."""
+    import torch
+
+    from sentiment.model.network import MIDDLE_STARS, stars_on_label_side
+
+    p = torch.linspace(0, 1, 201, dtype=torch.float64)
+    negative, positive = torch.full_like(p, 4.0), torch.full_like(p, 10.0)  # the most hopeful fits
+    stars = stars_on_label_side(p, negative, positive)
+    assert (stars[p < 0.5] < MIDDLE_STARS).all() and (stars[p >= 0.5] >= MIDDLE_STARS).all()
+    assert float(stars[0]) == 4.0 and float(stars[-1]) == 10.0
+    assert (stars.diff() >= 0).all()  # more positive, more stars
