@@ -174,7 +174,7 @@ lint: setup
 	$(DEPTRY) sentiment/core sentiment/text sentiment/scoring sentiment/model sentiment/training --optional-dependencies-dev-groups serve,api,ml,dev,sagemaker
 	@echo "deptry: the workstation (everything but dev)"
 	$(DEPTRY) sentiment training functions --optional-dependencies-dev-groups dev
-	$(BIN)/hadolint model/Dockerfile images/*/Dockerfile
+	$(BIN)/hadolint model/Dockerfile images/*/Dockerfile sentiment/bench/torch.Dockerfile
 
 typecheck: setup
 	$(BIN)/mypy
