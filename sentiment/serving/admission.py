@@ -7,7 +7,8 @@ margin for parsing and answering. Otherwise it is refused at once, 503 `overload
 (the seconds until the work admitted now is done), rather than queued to time out.
 
 The work of a request is estimated twice: when its body has arrived (from its size, before it waits for
-a thread) and again once it is parsed (from its real ids and whether it asks for explanations). The
+a thread; a generous guess) and again once it is parsed (from its real ids and whether it asks for
+explanations); only work beyond the first guess can still be refused then. The
 cost per id is measured when the worker starts, scoring a few rows, and follows what requests take.
 """
 
@@ -84,11 +85,13 @@ class Admission:
             return self._next
 
     def revise(self, ticket: int, seconds: float, waited_s: float) -> None:
-        """The ticket's work, known now (after `waited_s` since it arrived); EndpointError 503, and the
-        ticket released, when it no longer fits."""
+        """The ticket's work, known now (after `waited_s` since it arrived). Work within what was reserved
+        stays admitted (a request is never turned away after it was taken on for what it is); work past
+        it raises EndpointError 503, and the ticket is released, when the excess no longer fits."""
         with self._lock:
+            reserved = self._pending.get(ticket, 0.0)
             others = sum(v for k, v in self._pending.items() if k != ticket)
-            if others > 0 and waited_s + others + seconds > self.budget_s:
+            if seconds > reserved and others > 0 and waited_s + others + seconds > self.budget_s:
                 self._pending.pop(ticket, None)
                 raise self._refusal(others, seconds)
             self._pending[ticket] = seconds
