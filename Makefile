@@ -34,7 +34,7 @@ CAPTURE ?=
 CAPTURE_PERCENT ?= 100
 AWS_ARGS := --region $(AWS_REGION)
 
-.PHONY: images docker-tools need-bucket sagemaker-sdk upload-data upload-model train-sagemaker endpoint deploy publish status destroy bench-stack setup sam browser sam-build validate run data data-classic train evaluate test lint typecheck bench bench-preprocess bench-serving bench-model bench-abuse bench-containers bench-publish clean
+.PHONY: device-check images docker-tools need-bucket sagemaker-sdk upload-data upload-model train-sagemaker endpoint deploy publish status destroy bench-stack setup sam browser sam-build validate run data data-classic train evaluate test lint typecheck bench bench-preprocess bench-serving bench-model bench-abuse bench-containers bench-publish clean
 
 setup: $(INSTALLED)
 
@@ -149,6 +149,11 @@ data-classic: setup
 train: data
 	$(SENTIMENT) train --config default --data $(DATA) --output $(MODEL)
 	$(SENTIMENT) evaluate --model-dir $(MODEL) --data $(DATA)
+
+# On a machine with a GPU: train on CUDA (mixed precision), epoch times beside the CPU run's, and the
+# saved artifact scoring alike on CPU and GPU (needs data/default: make data).
+device-check: setup
+	$(BIN)/python -m sentiment.training.device_check --data $(DATA)
 
 # Evaluate the shipped model; the report and plots go to runs/evaluation (tracked files stay as they are).
 evaluate: data

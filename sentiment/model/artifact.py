@@ -90,13 +90,17 @@ class Artifact:
     def outputs(self, ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Logits (and stars) of right-padded rows with the PyTorch network: the graphs' interface."""
         with torch.inference_mode():
-            out = self.model.eval().outputs(torch.from_numpy(ids).long(), torch.from_numpy(lengths).long())
-        return out.logits.double().numpy(), None if out.stars is None else out.stars.double().numpy()
+            out = self.model.eval().outputs(*self._tensors(ids, lengths))
+        return out.logits.double().cpu().numpy(), None if out.stars is None else out.stars.double().cpu().numpy()
 
     def explained(self, ids: np.ndarray, lengths: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
-        out, shares = explained(self.model, torch.from_numpy(ids).long(), torch.from_numpy(lengths).long())
-        stars = None if out.stars is None else out.stars.double().numpy()
-        return out.logits.double().numpy(), stars, shares.numpy()
+        out, shares = explained(self.model, *self._tensors(ids, lengths))
+        stars = None if out.stars is None else out.stars.double().cpu().numpy()
+        return out.logits.double().cpu().numpy(), stars, shares.cpu().numpy()
+
+    def _tensors(self, ids: np.ndarray, lengths: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        device = next(self.model.parameters()).device
+        return torch.from_numpy(ids).long().to(device), torch.from_numpy(lengths).long().to(device)
 
 
 def save(artifact: Artifact, folder: str | Path) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from sentiment.model.inference import batch_tensors
+from sentiment.model.inference import batch_tensors, device_of
 from sentiment.model.network import SentimentNetwork, stars_on_label_side
 from sentiment.training.encoded import EncodedSet
 
@@ -30,11 +30,11 @@ def rating_inputs(model: SentimentNetwork, data: EncodedSet, batch_size: int = 2
     logits = np.empty(len(data))
     for start in range(0, len(order), batch_size):
         index = order[start : start + batch_size]
-        batch_features, batch_logits = model.rating_inputs(*batch_tensors(data, index))
+        batch_features, batch_logits = model.rating_inputs(*batch_tensors(data, index, device_of(model)))
         if features is None:
             features = np.empty((len(data), batch_features.shape[1]))
-        features[index] = batch_features.double().numpy()
-        logits[index] = batch_logits.double().numpy()
+        features[index] = batch_features.double().cpu().numpy()
+        logits[index] = batch_logits.double().cpu().numpy()
     assert features is not None
     return features, logits
 
@@ -78,7 +78,7 @@ def fit_rating_head(
     assert best is not None
     alpha, mae, negative_weights, positive_weights = best
     weights = np.stack([negative_weights, positive_weights])  # (2, features + bias)
-    with torch.no_grad():  # fold the standardisation into the linear head
+    with torch.no_grad():  # fold the standardisation into the linear head (copy_ moves it to the model's device)
         model.rating.weight.copy_(torch.from_numpy(weights[:, :-1] / scale).float())
         model.rating.bias.copy_(torch.from_numpy(weights[:, -1] - (weights[:, :-1] / scale) @ mean).float())
     return {"alpha": alpha, "validation_mae": round(mae, 4)}
