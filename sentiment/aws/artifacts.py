@@ -24,6 +24,9 @@ DATA_FILES = (
     "word_dict.json",
     "manifest.json",
     "embeddings.npy",
+    "train_sentences.csv",  # sentiment.training.encoded's SENTENCES_FILE, UNLABELLED_FILE, SHORT_TEXTS_FILE
+    "unlabelled.csv",
+    "test_first_sentences.jsonl",
 )
 MODEL_FILES = ("model.pt", "config.json", "word_dict.json", "metrics.json")
 

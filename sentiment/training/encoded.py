@@ -13,6 +13,10 @@ import numpy as np
 from sentiment.core.errors import DataError
 
 RATINGS_FILE = "ratings.json"  # {"train": [stars, ...], "validation": [...], "test": [...]}, row for row
+SENTENCES_FILE = "train_sentences.csv"  # a crop of 1-2 sentences of each training review, its label
+UNLABELLED_FILE = "unlabelled.csv"  # the unlabelled reviews (label -1), their first UNLABELLED_IDS ids
+UNLABELLED_IDS = 400
+SHORT_TEXTS_FILE = "test_first_sentences.jsonl"  # {"text", "label"}: the evaluation's short-text slice
 
 
 def read_ratings(folder: str | Path, split: str, rows: int) -> np.ndarray | None:
@@ -41,6 +45,18 @@ class EncodedSet:
     def __len__(self) -> int:
         return len(self.labels)
 
+    def narrowed(self) -> EncodedSet:
+        """The rows cut to the longest one (a file of short texts holds no columns of padding only)."""
+        return EncodedSet(self.labels, self.lengths, self.ids[:, : max(int(self.lengths.max()), 1)])
+
+    def widened(self, width: int) -> EncodedSet:
+        """The rows padded (or cut, lengths with them) to `width` ids, to join rows of another width."""
+        lengths = np.minimum(self.lengths, width)
+        ids = np.zeros((len(self), width), dtype=self.ids.dtype)
+        ids[:, : min(width, self.ids.shape[1])] = self.ids[:, :width]
+        ids *= np.arange(width)[None, :] < lengths[:, None]
+        return EncodedSet(self.labels, lengths, ids)
+
 
 def concatenate(*sets: EncodedSet) -> EncodedSet:
     """The rows of several sets of the same width, in order."""
@@ -56,8 +72,8 @@ def to_csv(rows: EncodedSet) -> bytes:
     return ("\n".join(lines) + "\n").encode("ascii")
 
 
-def read_csv(path: str | Path, vocab_size: int | None = None) -> EncodedSet:
-    """Read and check a training file; errors name the line and the problem."""
+def read_csv(path: str | Path, vocab_size: int | None = None, unlabelled: bool = False) -> EncodedSet:
+    """Read and check a training file (`unlabelled`: every label -1); errors name the line and the problem."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # "input contained no data": reported below
@@ -72,7 +88,10 @@ def read_csv(path: str | Path, vocab_size: int | None = None) -> EncodedSet:
         raise DataError(f"{path}: rows need label,length,id_1,... (found {table.shape[1]} columns)")
     labels, lengths, ids = table[:, 0], table[:, 1], table[:, 2:]
     width = ids.shape[1]
-    _check(path, labels, ~np.isin(labels, (0, 1)), "label must be 0 or 1")
+    if unlabelled:
+        _check(path, labels, labels != -1, "label of an unlabelled review must be -1")
+    else:
+        _check(path, labels, ~np.isin(labels, (0, 1)), "label must be 0 or 1")
     _check(path, lengths, (lengths < 1) | (lengths > width), f"length must be 1..{width}")
     _check(path, ids.min(axis=1), ids.min(axis=1) < 0, "ids must not be negative")
     if vocab_size is not None:

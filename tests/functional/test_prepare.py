@@ -8,8 +8,9 @@ import pytest
 from moto import mock_aws
 
 from sentiment.cli import main
-from sentiment.data.prepare import PrepareOptions, load_word_dict, prepare
-from sentiment.training.encoded import read_csv
+from sentiment.core.errors import DataError
+from sentiment.data.prepare import PrepareOptions, format_summary, load_word_dict, prepare
+from sentiment.training.encoded import SENTENCES_FILE, SHORT_TEXTS_FILE, UNLABELLED_FILE, read_csv
 from tests.conftest import write_imdb_archive
 
 
@@ -42,6 +43,25 @@ def test_writes_training_files_and_dictionary(small_archive: Path, cache: Path, 
     assert not list(out.glob(".*.tmp"))
 
 
+def test_short_texts_crops_and_unlabelled_reviews(small_archive: Path, cache: Path, tmp_path: Path) -> None:
+    out = tmp_path / "prepared"
+    summary = prepare(_options(small_archive, str(out), sentences=True, unlabelled=True))
+    word_dict = load_word_dict(str(out))
+    crops = read_csv(out / SENTENCES_FILE, vocab_size=word_dict.size)
+    train = read_csv(out / "train.csv")
+    assert len(crops) == len(train) and sorted(crops.labels) == sorted(train.labels)  # one per real review
+    assert (crops.lengths <= train.lengths.max()).all()
+    unlabelled = read_csv(out / UNLABELLED_FILE, vocab_size=word_dict.size, unlabelled=True)
+    assert len(unlabelled) == 1 and (unlabelled.labels == -1).all()
+    with pytest.raises(DataError, match="label must be 0 or 1"):
+        read_csv(out / UNLABELLED_FILE)
+    lines = [json.loads(line) for line in (out / SHORT_TEXTS_FILE).read_text().splitlines()]
+    assert len(lines) == 8 and {line["label"] for line in lines} == {0, 1}  # one per test review
+    assert all(line["text"] and "(test review" not in line["text"] for line in lines)  # the first sentence only
+    assert summary.extra == {"sentence_crops": 6, "unlabelled": 1, "short_texts": 8}
+    assert "6 sentence crops of training reviews, 1 unlabelled reviews" in format_summary(summary)
+
+
 def test_second_run_is_served_from_the_cache(small_archive: Path, cache: Path, tmp_path: Path) -> None:
     options = _options(small_archive, str(tmp_path / "out"))
     first = prepare(options)
@@ -62,7 +82,7 @@ def test_same_code_writes_to_s3(small_archive: Path, cache: Path, monkeypatch: p
         assert keys == {
             f"imdb/{n}"
             for n in ("train.csv", "validation.csv", "test.csv", "ratings.json", "word_dict.json", "manifest.json")
-        }
+        } | {f"imdb/{SHORT_TEXTS_FILE}"}
         body = s3.get_object(Bucket="training-bucket", Key="imdb/train.csv")["Body"].read().decode()
         assert len(body.splitlines()) == 6 and all(len(line.split(",")) == 14 for line in body.splitlines())
         assert prepare(_options(small_archive, "s3://training-bucket/imdb")).cached
