@@ -73,6 +73,16 @@ def _add_data(p: argparse.ArgumentParser) -> None:
     p.add_argument("--embedding-dim", type=non_negative_int, help="word2vec vectors of this size (0: none)")
     p.add_argument("--word2vec-epochs", type=positive_int)
     p.add_argument("--augment", type=non_negative_int, help="short synthetic reviews added to training (0: none)")
+    p.add_argument(
+        "--sentences",
+        action=argparse.BooleanOptionalAction,
+        help="train_sentences.csv: a crop of a few sentences of each training review (short-text training)",
+    )
+    p.add_argument(
+        "--unlabelled",
+        action=argparse.BooleanOptionalAction,
+        help="unlabelled.csv: the 50,000 unlabelled reviews encoded, for self-training",
+    )
     p.add_argument("--workers", type=non_negative_int, default=0, help="processes for preprocessing (0: one per core)")
     p.add_argument("--force", action="store_true", help="rebuild even if the output is up to date")
 
@@ -96,6 +106,8 @@ def _run_data(args: argparse.Namespace) -> int:
         embedding_dim=args.embedding_dim,
         word2vec_epochs=args.word2vec_epochs,
         augment=args.augment,
+        sentences=args.sentences,
+        unlabelled=args.unlabelled,
     )
     print(format_summary(prepare(options)))
     return 0
@@ -122,12 +134,15 @@ def _add_evaluate(p: argparse.ArgumentParser) -> None:
     _model_dir_option(p, "--model")  # --model: the older spelling
     p.add_argument("--data", default=str(config.DEFAULT_DATA_DIR), help="folder with test.csv (default: data/default)")
     p.add_argument("--output", help="where metrics.json and the plots go (default: the artifact folder itself)")
+    p.add_argument(
+        "--device", choices=("auto", "cpu", "cuda", "mps"), default="cpu", help="where to score (default: cpu)"
+    )
 
 
 def _run_evaluate(args: argparse.Namespace) -> int:
     from sentiment.training.workflow import evaluate_artifact
 
-    print(evaluate_artifact(args.model_dir, args.data, args.output))
+    print(evaluate_artifact(args.model_dir, args.data, args.output, args.device))
     return 0
 
 

@@ -10,8 +10,16 @@ import numpy as np
 from sentiment.model.network import NetworkConfig
 from sentiment.text.preprocess import CLASSIC
 from sentiment.text.vocab import WordDict
-from sentiment.training.encoded import RATINGS_FILE, EncodedSet, to_csv
+from sentiment.training.encoded import (
+    RATINGS_FILE,
+    SENTENCES_FILE,
+    SHORT_TEXTS_FILE,
+    UNLABELLED_FILE,
+    EncodedSet,
+    to_csv,
+)
 from sentiment.training.train import TrainConfig, TrainResult, train
+from sentiment.training.wide_fit import ExtraRows
 
 VOCAB = 60
 WIDTH = 40
@@ -44,7 +52,13 @@ def star_ratings(data: EncodedSet, seed: int) -> np.ndarray:
     return np.where(data.labels == 1, 7 + strength, 4 - strength).astype(np.int64)
 
 
-def fit(network: NetworkConfig, settings: TrainConfig, n_train: int = 256, n_validation: int = 64) -> TrainResult:
+def fit(
+    network: NetworkConfig,
+    settings: TrainConfig,
+    n_train: int = 256,
+    n_validation: int = 64,
+    extra: ExtraRows | None = None,
+) -> TrainResult:
     """`train` on the synthetic task, with the ratings and word table a network may need."""
     train_set, validation_set = encoded_set(n_train, 1), encoded_set(n_validation, 2)
     ratings = (star_ratings(train_set, 1), star_ratings(validation_set, 2))
@@ -56,11 +70,19 @@ def fit(network: NetworkConfig, settings: TrainConfig, n_train: int = 256, n_val
         progress=False,
         ratings=ratings,
         deep_ids=word_dict().unmarked_ids(),
+        extra=extra,
     )
 
 
+def unlabelled_set(n: int, seed: int, width: int = WIDTH) -> tuple[EncodedSet, np.ndarray]:
+    """Rows of the synthetic task with label -1 (as unlabelled.csv holds them), and their true labels."""
+    rows = encoded_set(n, seed, width)
+    return EncodedSet(np.full(n, -1), rows.lengths, rows.ids), rows.labels
+
+
 def write_prepared(folder: Path, n_train: int = 256, n_validation: int = 64, n_test: int = 64) -> Path:
-    """A `sentiment data`-shaped folder of synthetic training files."""
+    """A `sentiment data`-shaped folder of synthetic training files (with sentence crops, unlabelled
+    rows and the test rows' short texts)."""
     folder.mkdir(parents=True, exist_ok=True)
     ratings = {}
     for name, n, seed in (("train", n_train, 1), ("validation", n_validation, 2), ("test", n_test, 3)):
@@ -68,5 +90,13 @@ def write_prepared(folder: Path, n_train: int = 256, n_validation: int = 64, n_t
         (folder / f"{name}.csv").write_bytes(to_csv(rows))
         ratings[name] = star_ratings(rows, seed).tolist()
     (folder / RATINGS_FILE).write_text(json.dumps(ratings))
+    (folder / SENTENCES_FILE).write_bytes(to_csv(encoded_set(n_train, 4, width=8)))
+    (folder / UNLABELLED_FILE).write_bytes(to_csv(unlabelled_set(n_train, 5)[0]))
+    short = encoded_set(n_test, 6, width=6)
+    lines = [
+        json.dumps({"text": " ".join(f"w{i}" for i in ids[:length]), "label": int(label)})
+        for label, length, ids in zip(short.labels, short.lengths, short.ids.tolist(), strict=True)
+    ]
+    (folder / SHORT_TEXTS_FILE).write_text("\n".join(lines) + "\n")
     word_dict().save(folder / "word_dict.json")
     return folder

@@ -21,6 +21,7 @@ from sentiment.training.calibration import expected_calibration_error
 from sentiment.training.encoded import EncodedSet
 
 PLOTS_FOLDER = "evaluation"
+ShortTexts = tuple[list[str], np.ndarray]  # texts and their 0/1 labels
 
 
 def score_metrics(scores: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
@@ -67,15 +68,53 @@ def evaluate_ratings(
     return result
 
 
+def short_text_metrics(
+    artifact: Artifact, test: EncodedSet, scores: np.ndarray, first_sentences: ShortTexts | None
+) -> dict[str, Any]:
+    """How the model reads short texts: the test reviews' first sentences alone (scored from their
+    text with the artifact's own preprocessing), the shortest tenth of the reviews, and the accuracy
+    of every tenth by length (the plot)."""
+    labels = test.labels.astype(int)
+    edges = np.quantile(test.lengths, np.linspace(0, 1, 11))
+    tenth = np.clip(np.searchsorted(edges[1:-1], test.lengths, side="right"), 0, 9)
+    by_length = [
+        {
+            "max_tokens": int(test.lengths[tenth == k].max()),
+            "n": int((tenth == k).sum()),
+            "accuracy": round(float(((scores[tenth == k] >= 0.5) == (labels[tenth == k] == 1)).mean()), 4),
+        }
+        for k in range(10)
+        if (tenth == k).any()
+    ]
+    shortest = tenth == 0
+    result: dict[str, Any] = {
+        "shortest_tenth": {"max_tokens": by_length[0]["max_tokens"], **_slice(scores[shortest], labels[shortest])},
+        "by_length": by_length,
+    }
+    if first_sentences is not None:
+        texts, first_labels = first_sentences
+        result["first_sentences"] = _slice(TextScorer(artifact).scores(texts), first_labels.astype(int))
+    return result
+
+
+def _slice(scores: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
+    metrics = score_metrics(scores, labels)
+    return {
+        k: round(metrics[k], 4) if k != "n" else metrics[k] for k in ("n", "accuracy", "roc_auc", "log_loss", "ece")
+    }
+
+
 def evaluate(
     artifact: Artifact,
     test: EncodedSet,
     folder: Path | None = None,
     test_ratings: np.ndarray | None = None,
     validation: tuple[EncodedSet, np.ndarray] | None = None,
+    first_sentences: ShortTexts | None = None,
 ) -> dict[str, Any]:
     """Metrics of `artifact` on `test` (and its star ratings, with `test_ratings` and the `validation`
-    rows and ratings for the baseline); with `folder`, also plots there and metrics.json in it."""
+    rows and ratings for the baseline; the short-text slice with the test reviews' `first_sentences`);
+    with `folder`, also plots there and metrics.json in it."""
     started = time.perf_counter()
     logits, stars = predict_outputs(artifact.model, test)
     seconds = time.perf_counter() - started
@@ -87,6 +126,7 @@ def evaluate(
     result["inference_reviews_per_s"] = round(len(test) / seconds, 1)
     if test_ratings is not None and validation is not None:
         result["rating"] = evaluate_ratings(artifact, stars, test_ratings, scores, validation)
+    result["short_text"] = short_text_metrics(artifact, test, scores, first_sentences)
     result["behaviour"] = run_suite(TextScorer(artifact).scores)
     result["model"] = {"name": artifact.name, "version": artifact.version}
     if folder is not None:
@@ -98,6 +138,7 @@ def evaluate(
             plots.reliability_diagram(scores, labels, result["ece"], out / "reliability.png"),
             plots.score_histogram(scores, labels, out / "score_histogram.png"),
             plots.behaviour(result["behaviour"], out / "behaviour.png"),
+            plots.by_length(result["short_text"], out / "short_texts.png"),
         ]
         if "head" in result.get("rating", {}) and stars is not None and test_ratings is not None:
             drawn.append(plots.ratings(stars, test_ratings, result["rating"]["head"], out / "ratings.png"))

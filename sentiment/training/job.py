@@ -12,7 +12,7 @@ import os
 from collections.abc import Sequence
 
 from sentiment.core import config
-from sentiment.core.arguments import non_negative_int, positive_int, run_command
+from sentiment.core.arguments import non_negative_float, non_negative_int, positive_int, run_command
 from sentiment.model.network import DEFAULT, NAMED_CONFIGS, named_config
 from sentiment.training.train import TrainConfig
 from sentiment.training.workflow import train_artifact
@@ -46,11 +46,37 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--batch-size", type=positive_int, default=defaults.batch_size)
     parser.add_argument("--learning-rate", type=float, default=defaults.learning_rate)
     parser.add_argument("--ngram-c", type=float, default=defaults.ngram_c, help="n-gram branch inverse L2 strength")
+    parser.add_argument(
+        "--sentence-weight",
+        type=non_negative_float,
+        default=defaults.sentence_weight,
+        help="weight of a sentence crop (train_sentences.csv) in the n-gram fit (0: crops unused)",
+    )
+    parser.add_argument(
+        "--unlabelled-rows",
+        type=non_negative_int,
+        default=defaults.unlabelled_rows,
+        help="pseudo-labelled unlabelled reviews (unlabelled.csv) the recurrent branch trains on (0: no self-training)",
+    )
+    parser.add_argument(
+        "--pseudo-margin",
+        type=non_negative_float,
+        default=defaults.pseudo_margin,
+        help="|logit| of the n-gram branch an unlabelled review needs to take its label",
+    )
     parser.add_argument("--weight-decay", type=float, default=defaults.weight_decay)
     parser.add_argument("--patience", type=positive_int, default=defaults.patience)
     parser.add_argument("--max-minutes", type=float, default=defaults.max_minutes, help="stop before this budget")
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--threads", type=non_negative_int, default=0, help="torch threads (0: one per core)")
+    gpus = env(config.ENV_SM_NUM_GPUS, "")
+    parser.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda", "mps"),
+        default="cuda" if gpus.isdigit() and int(gpus) > 0 else "auto",
+        help="where the network trains (default: cuda on a SageMaker GPU instance, else auto: CUDA when "
+        "there is a GPU, with mixed precision, else MPS, else the CPU)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bars")
 
 
@@ -64,11 +90,15 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         learning_rate=args.learning_rate,
         ngram_c=args.ngram_c,
+        sentence_weight=args.sentence_weight,
+        unlabelled_rows=args.unlabelled_rows,
+        pseudo_margin=args.pseudo_margin,
         weight_decay=args.weight_decay,
         patience=args.patience,
         seed=args.seed,
         max_minutes=args.max_minutes,
         threads=args.threads,
+        device=args.device,
     )
     output = args.output or str(config.RUNS_DIR / network.name)
     print(train_artifact(network, settings, train_dir, validation_dir, output, progress=not args.quiet))

@@ -130,3 +130,24 @@ def ratings(predicted: np.ndarray, true: np.ndarray, metrics: dict[str, float], 
     ax.legend(loc="upper left")
     ax.grid(alpha=0.3)
     return _save(fig, path)
+
+
+def by_length(short_text: dict[str, Any], path: Path) -> Path:
+    """Accuracy on the test reviews by length (tenths, shortest first) beside the first-sentence slice."""
+    bars = [(f"≤{t['max_tokens']}", 100 * t["accuracy"], POSITIVE) for t in short_text["by_length"]]
+    if "first_sentences" in short_text:
+        bars.append(("first\nsentence", 100 * short_text["first_sentences"]["accuracy"], NEGATIVE))
+    fig, ax = plt.subplots(figsize=(9, 4))
+    positions = np.arange(len(bars), dtype=float)
+    ax.bar(positions, [b[1] for b in bars], color=[b[2] for b in bars], alpha=0.85)
+    for x, (_, value, _) in zip(positions, bars, strict=True):
+        ax.text(x, value + 0.4, f"{value:.1f}", ha="center", fontsize=8)
+    ax.set_xticks(positions, [b[0] for b in bars], fontsize=8)
+    ax.set(
+        xlabel="whole test reviews by length in tokens (tenths), and their first sentences alone",
+        ylabel="accuracy (%)",
+        title="accuracy on short and long texts (test set)",
+    )
+    ax.set_ylim(max(0.0, min(b[1] for b in bars) - 10), 100)
+    ax.grid(axis="y", alpha=0.3)
+    return _save(fig, path)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import os
 import random
 import time
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -15,22 +17,26 @@ from torch import nn
 from tqdm import tqdm
 
 from sentiment.core.errors import ConfigError
-from sentiment.model.inference import batch_tensors, predict_logits
+from sentiment.model.inference import batch_tensors, device_of, predict_logits, resolve_device, to_device
 from sentiment.model.network import NetworkConfig, SentimentNetwork
 from sentiment.training.calibration import fit_temperature
 from sentiment.training.encoded import EncodedSet, concatenate
 from sentiment.training.ngram import fit_wide_branch
 from sentiment.training.rating import fit_rating_head
+from sentiment.training.wide_fit import ExtraRows, WideFit, fit_wide, recurrent_training_rows
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     """Optimisation hyperparameters (the network's own live in NetworkConfig)."""
 
-    epochs: int = 4
+    epochs: int = 2  # with three times the rows (self-training), the first epoch is usually the best
     batch_size: int = 64
     learning_rate: float = 2e-3
     ngram_c: float = 0.1  # inverse L2 strength of the n-gram branch's logistic regression
+    sentence_weight: float = 0.3  # weight of a sentence crop in the n-gram fit (a review's: 1)
+    pseudo_margin: float = 2.0  # |logit| of the n-gram branch an unlabelled review's pseudo-label needs
+    unlabelled_rows: int = 30_000  # pseudo-labelled reviews the recurrent branch trains on (0: no self-training)
     refit_wide: bool = False  # fit the n-gram branch again on training + validation rows, last
     weight_decay: float = 1e-5
     patience: int = 2
@@ -38,12 +44,15 @@ class TrainConfig:
     max_minutes: float = 14.0
     threads: int = 0
     chunk_batches: int = 50
+    device: str = "auto"  # auto: CUDA when there is a GPU (mixed precision there), else MPS, else the CPU
 
     def validate(self) -> None:
         if min(self.epochs, self.batch_size, self.patience) < 1:
             raise ConfigError("epochs, batch_size and patience must be at least 1")
         if self.learning_rate <= 0 or self.ngram_c <= 0 or self.max_minutes <= 0:
             raise ConfigError("learning_rate, ngram_c and max_minutes must be positive")
+        if min(self.sentence_weight, self.pseudo_margin, self.unlabelled_rows) < 0:
+            raise ConfigError("sentence_weight, pseudo_margin and unlabelled_rows must not be negative")
 
 
 @dataclass
@@ -65,9 +74,11 @@ class TrainResult:
     seconds: float
     history: list[EpochRecord] = field(default_factory=list)
     rating: dict[str, float] = field(default_factory=dict)  # the rating head's fit, if any
+    extra_rows: dict[str, float] = field(default_factory=dict)  # sentence crops and self-training
 
     def summary(self) -> dict[str, object]:
         return {
+            "extra_rows": self.extra_rows,
             "best_epoch": self.best_epoch,
             "seconds": round(self.seconds, 1),
             "temperature": round(self.temperature, 4),
@@ -127,6 +138,16 @@ def _schedule(optimizer: torch.optim.Optimizer, total_steps: int) -> torch.optim
     )
 
 
+def _precision(device: torch.device) -> tuple[Any, torch.amp.GradScaler | None]:
+    """Mixed precision on CUDA: bfloat16 where the GPU has it (no scaler needed), else float16 with a
+    gradient scaler; full precision elsewhere."""
+    if device.type != "cuda":
+        return contextlib.nullcontext, None
+    if torch.cuda.is_bf16_supported():
+        return lambda: torch.autocast("cuda", dtype=torch.bfloat16), None
+    return lambda: torch.autocast("cuda", dtype=torch.float16), torch.amp.GradScaler("cuda")
+
+
 def _train_recurrent(
     model: SentimentNetwork,
     data: tuple[EncodedSet, EncodedSet],
@@ -134,13 +155,16 @@ def _train_recurrent(
     deadline: float,
     progress: bool,
 ) -> list[EpochRecord]:
-    """Train the recurrent branch on its own logit; keep its best-validation weights (early stopping)."""
+    """Train the recurrent branch on its own logit, on the model's device; keep its best-validation
+    weights (early stopping)."""
     train_set, validation_set = data
     branch, epochs = "deep", config.epochs
     params = [p for n, p in model.named_parameters() if not n.startswith("wide")]
     optimizer = torch.optim.AdamW(params, lr=config.learning_rate, weight_decay=config.weight_decay)
     schedule = _schedule(optimizer, math.ceil(len(train_set) / config.batch_size) * epochs)
     loss_fn = nn.BCEWithLogitsLoss()
+    device = device_of(model)
+    autocast, scaler = _precision(device)
     rng = np.random.default_rng(config.seed)
     history: list[EpochRecord] = []
     best_state, best_loss, stale = copy.deepcopy(model.state_dict()), math.inf, 0
@@ -152,13 +176,21 @@ def _train_recurrent(
         bar = tqdm(batches, desc=f"{branch} epoch {epoch}/{epochs}", unit="batch", disable=not progress, leave=False)
         running = 0.0
         for step, index in enumerate(bar, 1):
-            ids, lengths = batch_tensors(train_set, index)
-            labels = torch.from_numpy(train_set.labels[index]).float()
+            ids, lengths = batch_tensors(train_set, index, device)
+            labels = to_device(torch.from_numpy(train_set.labels[index]).float(), device)
             optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(model.branch_logit(branch, ids, lengths), labels)
-            loss.backward()
-            nn.utils.clip_grad_norm_(params, 5.0)
-            optimizer.step()
+            with autocast():
+                loss = loss_fn(model.branch_logit(branch, ids, lengths).float(), labels)
+            if scaler is not None:
+                scaler.scale(loss).backward()
+                scaler.unscale_(optimizer)
+                nn.utils.clip_grad_norm_(params, 5.0)
+                scaler.step(optimizer)
+                scaler.update()
+            else:
+                loss.backward()
+                nn.utils.clip_grad_norm_(params, 5.0)
+                optimizer.step()
             schedule.step()
             running += (loss.item() - running) / min(step, 50)
             if step % 10 == 0:
@@ -190,21 +222,40 @@ def _train_recurrent(
 
 
 def _fit_wide(
-    model: SentimentNetwork, train_set: EncodedSet, validation_set: EncodedSet, c: float, progress: bool
-) -> EpochRecord:
-    """The n-gram branch in one exact fit (NB-weighted logistic regression)."""
+    model: SentimentNetwork,
+    data: tuple[EncodedSet, EncodedSet],
+    extra: ExtraRows,
+    config: TrainConfig,
+    progress: bool,
+) -> tuple[EpochRecord, WideFit]:
+    """The n-gram branch in one exact fit (NB-weighted logistic regression), with the sentence crops
+    and the pseudo-labelled unlabelled reviews (wide_fit.py)."""
     started = time.perf_counter()
-    fit_wide_branch(model, train_set, c)
+    train_set, validation_set = data
+    fit = fit_wide(
+        model,
+        train_set,
+        validation_set,
+        extra,
+        c=config.ngram_c,
+        sentence_weight=config.sentence_weight,
+        margin=config.pseudo_margin,
+        unlabelled_rows=config.unlabelled_rows,
+        seed=config.seed,
+        progress=progress,
+    )
     train_loss = _loss(predict_logits(model, train_set, branch="wide"), train_set.labels)
     record = _record(
         "wide", 1, train_loss, predict_logits(model, validation_set, branch="wide"), validation_set, started
     )
     if progress:
+        pseudo = fit.summary.get("pseudo_labelled")
+        more = f", {pseudo:,.0f} unlabelled reviews pseudo-labelled" if pseudo else ""
         tqdm.write(
-            f"n-gram branch (NB logistic regression): val loss {record.val_loss:.4f}  "
+            f"n-gram branch (NB logistic regression{more}): val loss {record.val_loss:.4f}  "
             f"val acc {record.val_accuracy:.2%}  ({record.seconds:.0f} s)"
         )
-    return record
+    return record, fit
 
 
 def mix_weights(deep: np.ndarray, wide: np.ndarray, labels: np.ndarray) -> tuple[torch.Tensor, float]:
@@ -245,6 +296,7 @@ def train(
     embeddings: np.ndarray | None = None,
     ratings: tuple[np.ndarray, np.ndarray] | None = None,
     deep_ids: list[int] | None = None,
+    extra: ExtraRows | None = None,
 ) -> TrainResult:
     """Train (the wide branch first, then the recurrent one), keep the best validation weights,
     fit the branches' mix and a temperature on validation, then the rating head.
@@ -252,8 +304,12 @@ def train(
     `embeddings` (vocab_size, embedding_dim), when given, initialises the embedding layer;
     `ratings` (train, validation), the stars of each row, are needed by a network with a rating head;
     `deep_ids` (WordDict.unmarked_ids) by one whose recurrent branch reads negated words unmarked.
+    `extra` rows (sentence crops, unlabelled reviews) join the fit of a network with an n-gram branch:
+    see wide_fit.py (the recurrent branch trains on the crops and the pseudo-labelled reviews too).
     With `config.refit_wide`, the n-gram branch is fitted again last, on training and validation rows
     together (its strength was chosen on validation; the mix and temperature stay as fitted).
+    On `config.device` (auto: a GPU when there is one): the n-gram branch is fitted on the CPU
+    (scikit-learn), everything else on the device; the model comes back on the CPU, as it is saved.
     """
     if network.rating_head and ratings is None:
         raise ConfigError("this network has a rating head: its training data needs ratings.json (`sentiment data`)")
@@ -277,11 +333,17 @@ def train(
             model.embedding.weight[0].zero_()
     started = time.perf_counter()
     deadline = started + config.max_minutes * 60
-    data = (train_set, validation_set)
     history: list[EpochRecord] = []
+    recurrent_rows, extra_rows = train_set, {}
     if network.ngram_buckets:
-        history.append(_fit_wide(model, train_set, validation_set, config.ngram_c, progress))
-    history += _train_recurrent(model, data, config, deadline, progress)
+        record, fit = _fit_wide(model, (train_set, validation_set), extra or ExtraRows(), config, progress)
+        history.append(record)
+        recurrent_rows, extra_rows = recurrent_training_rows(train_set, fit), fit.summary
+    device = resolve_device(config.device)
+    if progress and device.type != "cpu":
+        tqdm.write(f"training on {device} ({torch.cuda.get_device_name(device) if device.type == 'cuda' else ''})")
+    model.to(device)
+    history += _train_recurrent(model, (recurrent_rows, validation_set), config, deadline, progress)
     if network.ngram_buckets:
         fit_mix(model, validation_set)
     model.eval()
@@ -289,8 +351,10 @@ def train(
     rating: dict[str, float] = {}
     if network.rating_head and ratings is not None:
         rating = fit_rating_head(model, train_set, ratings[0], validation_set, ratings[1])
+    model.to("cpu")  # saved, exported and served from the CPU
     if network.ngram_buckets and config.refit_wide:
         fit_wide_branch(model, concatenate(train_set, validation_set), config.ngram_c)
     deep_history = [r for r in history if r.branch == "deep"]
     best_epoch = min(deep_history, key=lambda r: r.mixed_val_loss if r.mixed_val_loss is not None else r.val_loss).epoch
-    return TrainResult(model, temperature, best_epoch, time.perf_counter() - started, history, rating)
+    seconds = time.perf_counter() - started
+    return TrainResult(model, temperature, best_epoch, seconds, history, rating, extra_rows)

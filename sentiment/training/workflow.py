@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from sentiment.core.errors import DataError
 from sentiment.core.report import markdown_table
 from sentiment.model import artifact as artifact_io
 from sentiment.model.export import describe, export_graphs
+from sentiment.model.inference import resolve_device
 from sentiment.model.network import NetworkConfig, count_parameters
 from sentiment.text.vocab import WORD_DICT_FILE, WordDict
 from sentiment.training.embeddings import EMBEDDINGS_FILE
 from sentiment.training.embeddings import load as load_embeddings
-from sentiment.training.encoded import read_csv, read_ratings
-from sentiment.training.evaluate import evaluate
+from sentiment.training.encoded import (
+    SENTENCES_FILE,
+    SHORT_TEXTS_FILE,
+    UNLABELLED_FILE,
+    EncodedSet,
+    read_csv,
+    read_ratings,
+)
+from sentiment.training.evaluate import ShortTexts, evaluate
 from sentiment.training.plots import training_curve
 from sentiment.training.train import TrainConfig, train
+from sentiment.training.wide_fit import ExtraRows
 
 
 def _find(folder: str | Path, name: str) -> Path:
@@ -36,8 +48,8 @@ def train_artifact(
     output: str | Path,
     progress: bool = True,
 ) -> str:
-    """Train on `train_dir`/train.csv (+ embeddings.npy when present), validate on
-    `validation_dir`/validation.csv, save the artifact to `output`."""
+    """Train on `train_dir`/train.csv (+ embeddings.npy, train_sentences.csv and unlabelled.csv when
+    present), validate on `validation_dir`/validation.csv, save the artifact to `output`."""
     word_dict = WordDict.load(_find(train_dir, WORD_DICT_FILE))
     network = replace(network, vocab_size=word_dict.size)
     train_set = read_csv(_find(train_dir, "train.csv"), vocab_size=word_dict.size)
@@ -60,6 +72,9 @@ def train_artifact(
         embeddings=vectors,
         ratings=known,
         deep_ids=word_dict.unmarked_ids() if network.deep_unmarked else None,
+        extra=ExtraRows(
+            _optional(train_dir, SENTENCES_FILE, word_dict.size), _optional(train_dir, UNLABELLED_FILE, word_dict.size)
+        ),
     )
     trained = artifact_io.Artifact(
         model=result.model,
@@ -90,6 +105,12 @@ def train_artifact(
     )
 
 
+def _optional(folder: str | Path, name: str, vocab_size: int) -> EncodedSet | None:
+    """The rows of an optional training file of `folder` (None when it has none)."""
+    path = Path(folder) / name
+    return read_csv(path, vocab_size, unlabelled=name == UNLABELLED_FILE) if path.is_file() else None
+
+
 def export_artifact(model_dir: str | Path, data_dir: str | Path) -> str:
     """Export the artifact's ONNX graphs, checked on `data_dir`/validation.csv (the split it was tuned on)."""
     validation = _find(data_dir, "validation.csv")
@@ -100,10 +121,14 @@ def export_artifact(model_dir: str | Path, data_dir: str | Path) -> str:
     return describe(export_graphs(model_dir, rows.ids, rows.lengths, "validation.csv"))
 
 
-def evaluate_artifact(model_dir: str | Path, data_dir: str | Path, output: str | Path | None = None) -> str:
-    """Evaluate the artifact on `data_dir`/test.csv (and its ratings); store metrics.json and plots in
-    `output` (default: the artifact folder, where they travel with the model)."""
+def evaluate_artifact(
+    model_dir: str | Path, data_dir: str | Path, output: str | Path | None = None, device: str = "cpu"
+) -> str:
+    """Evaluate the artifact on `data_dir`/test.csv (and its ratings) on `device`; store metrics.json and
+    plots in `output` (default: the artifact folder, where they travel with the model)."""
     loaded = artifact_io.load(model_dir)
+    _same_dictionary(data_dir, loaded.word_dict)
+    loaded.model.to(resolve_device(device))
     test = read_csv(_find(data_dir, "test.csv"), vocab_size=loaded.word_dict.size)
     test_ratings = read_ratings(data_dir, "test", len(test))
     validation = None
@@ -112,8 +137,36 @@ def evaluate_artifact(model_dir: str | Path, data_dir: str | Path, output: str |
         validation_ratings = read_ratings(data_dir, "validation", len(validation_set))
         validation = (validation_set, validation_ratings) if validation_ratings is not None else None
     output = Path(output or model_dir)
-    result = evaluate(loaded, test, output, test_ratings, validation)
+    result = evaluate(loaded, test, output, test_ratings, validation, read_short_texts(data_dir))
     return report(result, loaded.name, len(test), output)
+
+
+def _same_dictionary(data_dir: str | Path, word_dict: WordDict) -> None:
+    """Refuse a data folder whose ids come from another word dictionary than the artifact's."""
+    path = Path(data_dir) / WORD_DICT_FILE
+    if path.is_file() and (theirs := WordDict.load(path)).sha256 != word_dict.sha256:
+        raise DataError(
+            f"{data_dir} was encoded with another word dictionary (sha256 {theirs.sha256[:12]}) than the "
+            f"model's ({word_dict.sha256[:12]}): its ids mean other words; evaluate on the data the model "
+            "was trained with (`sentiment data` with its setup)"
+        )
+
+
+def read_short_texts(data_dir: str | Path) -> ShortTexts | None:
+    """The short-text slice of a data folder (its test reviews' first sentences), if it has one."""
+    path = Path(data_dir) / SHORT_TEXTS_FILE
+    if not path.is_file():
+        return None
+    try:
+        rows = [
+            json.loads(line) for line in path.read_text(encoding="utf-8").split("\n") if line
+        ]  # not splitlines: U+2028
+        texts, labels = [str(r["text"]) for r in rows], np.array([int(r["label"]) for r in rows])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise DataError(f'{path}: not lines of {{"text": ..., "label": 0 or 1}} ({exc})') from None
+    if not len(rows) or not np.isin(labels, (0, 1)).all():
+        raise DataError(f"{path}: needs at least one line, each label 0 or 1")
+    return texts, labels
 
 
 def report(result: dict[str, Any], name: str, reviews: int, output: Path) -> str:
@@ -125,6 +178,19 @@ def report(result: dict[str, Any], name: str, reviews: int, output: Path) -> str
         lines = [["rating head", rating["head"]["mae"], rating["head"]["spearman"]]] if "head" in rating else []
         lines.append(["baseline: isotonic score -> stars", *rating["baseline_isotonic"].values()])
         text += "\n\n" + markdown_table(["star rating", "MAE (stars)", "Spearman"], lines)
+    short = result["short_text"]
+    lines = [
+        [
+            f"shortest tenth of the reviews (≤ {short['shortest_tenth']['max_tokens']} tokens)",
+            short["shortest_tenth"]["n"],
+            f"{short['shortest_tenth']['accuracy']:.2%}",
+        ]
+    ]
+    if "first_sentences" in short:
+        lines.append(
+            ["first sentences alone", short["first_sentences"]["n"], f"{short['first_sentences']['accuracy']:.2%}"]
+        )
+    text += "\n\n" + markdown_table(["short texts (test)", "texts", "accuracy"], lines)
     suite = result["behaviour"]
     capabilities = [[n, e["kind"], e["cases"], f"{e['pass_rate']:.0%}"] for n, e in suite["capabilities"].items()]
     capabilities.append(["all", "", suite["cases"], f"{suite['pass_rate']:.1%}"])

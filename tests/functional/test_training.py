@@ -5,20 +5,26 @@ import os
 import pickle
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 import torch
 
 from sentiment.cli import main
 from sentiment.core.config import PROJECT_ROOT
-from sentiment.core.errors import DataError
+from sentiment.core.errors import ConfigError, DataError
 from sentiment.model import artifact
-from sentiment.model.inference import predict_logits
-from sentiment.model.network import named_config
+from sentiment.model.inference import predict_logits, resolve_device
+from sentiment.model.network import SentimentNetwork, named_config
+from sentiment.text.vocab import WordDict
 from sentiment.training.encoded import read_csv
 from sentiment.training.train import TrainConfig, bucketed_batches
-from tests.synthetic import VOCAB, fit, write_prepared
+from sentiment.training.wide_fit import ExtraRows, fit_wide, recurrent_training_rows
+from sentiment.training.workflow import evaluate_artifact
+from tests.synthetic import VOCAB, encoded_set, fit, unlabelled_set, write_prepared
 
 SMALL = named_config("default", vocab_size=VOCAB, embedding_dim=16, hidden_dim=16, ngram_buckets=101, dropout=0.1)
 FAST = TrainConfig(epochs=2, batch_size=32, learning_rate=1e-2, patience=5, threads=1)
@@ -57,6 +63,63 @@ def test_two_epochs_lower_validation_loss() -> None:
     assert recurrent[-1].val_accuracy > 0.6
 
 
+def test_self_training_labels_unlabelled_rows_as_the_truth_would() -> None:
+    unlabelled, truth = unlabelled_set(400, 7)
+    extra = ExtraRows(sentences=encoded_set(128, 8, width=8), unlabelled=unlabelled)
+    settings = replace(FAST, unlabelled_rows=150, pseudo_margin=1.0)
+    result = fit(SMALL, settings, extra=extra)
+    rows = result.extra_rows
+    assert rows["sentence_crops"] == 128 and rows["unlabelled"] == 400
+    assert 150 < rows["pseudo_labelled"] <= 400 and rows["recurrent_pseudo_rows"] == 150
+    assert rows["validation_accuracy_when_sure"] > 0.9
+    # the pseudo-labels agree with the labels the rows really have
+    fit_again = fit_wide(
+        SentimentNetwork(SMALL),
+        encoded_set(256, 1),
+        encoded_set(64, 2),
+        extra,
+        c=0.1,
+        sentence_weight=0.3,
+        margin=1.0,
+        unlabelled_rows=150,
+        seed=0,
+        progress=False,
+    )
+    pseudo = fit_again.recurrent_rows[-1]
+    rows_of = {tuple(r): i for i, r in enumerate(unlabelled.ids.tolist())}
+    agreement = np.mean(
+        [truth[rows_of[tuple(r)]] == label for r, label in zip(pseudo.ids.tolist(), pseudo.labels, strict=True)]
+    )
+    assert agreement > 0.9
+    assert len(recurrent_training_rows(encoded_set(256, 1), fit_again)) == 256 + 128 + 150
+
+
+def test_without_extra_rows_nothing_changes() -> None:
+    plain = fit(SMALL, FAST, 128, 32)
+    no_pseudo = fit(SMALL, replace(FAST, unlabelled_rows=0), 128, 32, ExtraRows(unlabelled=unlabelled_set(64, 7)[0]))
+    assert [r.val_loss for r in plain.history] == [r.val_loss for r in no_pseudo.history]
+    assert plain.extra_rows.keys() == {"seconds"}
+
+
+def test_cuda_is_refused_clearly_without_a_gpu() -> None:
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.raises(ConfigError, match="no CUDA device is available here"):
+        resolve_device("cuda")
+    with pytest.raises(ConfigError, match="must be auto, cpu, cuda or mps"):
+        resolve_device("tpu")
+    assert resolve_device("auto").type in ("cpu", "mps") and resolve_device("cpu").type == "cpu"
+
+
+def test_device_check_says_it_needs_a_gpu(capsys: pytest.CaptureFixture[str]) -> None:
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    from sentiment.training.device_check import main as device_check
+
+    assert device_check(["--data", "nowhere"]) == 2
+    assert "needs a GPU" in capsys.readouterr().err
+
+
 def test_training_is_seeded() -> None:
     first = fit(SMALL, FAST, 128, 32)
     second = fit(SMALL, FAST, 128, 32)
@@ -87,7 +150,11 @@ def test_evaluate_writes_metrics_and_plots(trained: Path, prepared: Path, capsys
     assert set(rating) >= {"head", "baseline_isotonic"} and "no 5- or 6-star" in rating["note"]
     assert 0 <= rating["head"]["mae"] < 3 and -1 <= rating["head"]["spearman"] <= 1
     assert set(metrics["behaviour"]["capabilities"]) >= {"negation of positive", "contrast: X but Y", "idioms"}
-    for plot in ("roc", "confusion_matrix", "reliability", "score_histogram", "ratings", "behaviour"):
+    short = metrics["short_text"]
+    assert short["first_sentences"]["n"] == 64 and 0 <= short["first_sentences"]["accuracy"] <= 1
+    assert sum(t["n"] for t in short["by_length"]) == 64 and short["shortest_tenth"]["n"] >= 6
+    assert trained_config(trained)["training"]["extra_rows"]["pseudo_labelled"] > 0  # from unlabelled.csv
+    for plot in ("roc", "confusion_matrix", "reliability", "score_histogram", "ratings", "behaviour", "short_texts"):
         png = trained / "evaluation" / f"{plot}.png"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -102,6 +169,19 @@ def test_mismatched_word_dictionary_is_refused(trained: Path, tmp_path: Path) ->
     other.save(copy / "word_dict.json")
     with pytest.raises(DataError, match="not the one the model was trained with"):
         artifact.load(copy)
+
+
+def trained_config(folder: Path) -> dict[str, Any]:
+    return json.loads((folder / "config.json").read_text())  # type: ignore[no-any-return]
+
+
+def test_evaluation_refuses_data_of_another_dictionary(trained: Path, prepared: Path, tmp_path: Path) -> None:
+    import shutil
+
+    other = shutil.copytree(prepared, tmp_path / "other")
+    WordDict(tuple(f"x{i}" for i in range(2, VOCAB))).save(other / "word_dict.json")
+    with pytest.raises(DataError, match="another word dictionary"):
+        evaluate_artifact(trained, other, tmp_path / "out")
 
 
 class _Payload:
