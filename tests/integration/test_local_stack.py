@@ -40,12 +40,14 @@ def post_json(url: str, payload: Any) -> tuple[int, dict[str, Any]]:
 
 
 def test_single_review(api: Api) -> None:
-    status, body = post_json(f"{api.url}/predict", {"review": "A wonderful, moving film with superb acting."})
+    review = "A wonderful, moving film with superb acting."
+    status, body = post_json(f"{api.url}/predict", {"review": review})
     assert status == 200 and body["label"] == "POSITIVE"
     words = [(e["word"], e["start"], e["end"]) for e in body["explanation"]]
     assert words[:2] == [("A", 0, 1), ("wonderful", 2, 11)]  # every word, in order, at its span
+    assert all(review[start:end] == word for word, start, end in words)
     top = max(body["explanation"], key=lambda e: e["weight"])
-    assert (top["word"], top["start"], top["end"]) == ("wonderful", 2, 11)
+    assert top["word"] in ("wonderful", "superb") and top["weight"] > 0  # a word of praise, not "film"
 
 
 def test_batch_with_one_bad_item(api: Api) -> None:
