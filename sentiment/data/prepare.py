@@ -155,6 +155,9 @@ def prepare(options: PrepareOptions) -> PrepareSummary:
         ids, lengths = encode_many(word_dict, [words[r.source] for r in unlabelled], UNLABELLED_IDS, for_model=True)
         files["unlabelled"] = storage.join(options.output, UNLABELLED_FILE)
         storage.write_bytes(files["unlabelled"], to_csv(EncodedSet(np.full(len(ids), -1), lengths, ids)))
+    for optional, written in ((SENTENCES_FILE, "sentences"), (UNLABELLED_FILE, "unlabelled")):
+        if written not in files:  # not asked for this time: an earlier run's rows would be trained on
+            storage.remove(storage.join(options.output, optional))
     files["short_texts"] = storage.join(options.output, SHORT_TEXTS_FILE)  # text, so any artifact scores it
     storage.write_text(files["short_texts"], "".join(
         json.dumps({"text": r.text, "label": r.label}, ensure_ascii=False) + "\n" for r in short

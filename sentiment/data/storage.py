@@ -98,6 +98,15 @@ def read_bounded(location: str | Path, limit: int, what: str = "file") -> bytes:
     return raw  # type: ignore[no-any-return]
 
 
+def remove(location: str | Path) -> None:
+    """Delete a file or an S3 object, if it is there."""
+    if is_s3(location):
+        bucket, key = split_s3(str(location))
+        _s3_client().delete_object(Bucket=bucket, Key=key)
+    else:
+        Path(location).unlink(missing_ok=True)
+
+
 def exists(location: str | Path) -> bool:
     if is_s3(location):
         from botocore.exceptions import ClientError

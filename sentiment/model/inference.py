@@ -35,6 +35,9 @@ def resolve_device(name: str = "auto") -> torch.device:
         return torch.device("mps" if mps is not None and mps.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
         raise ConfigError("--device cuda: no CUDA device is available here (use auto or cpu)")
+    mps = getattr(torch.backends, "mps", None)
+    if name == "mps" and not (mps is not None and mps.is_available()):
+        raise ConfigError("--device mps: Apple's MPS is not available here (use auto or cpu)")
     if name not in ("cpu", "cuda", "mps"):
         raise ConfigError(f"--device must be auto, cpu, cuda or mps, not {name!r}")
     return torch.device(name)

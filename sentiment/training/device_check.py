@@ -36,10 +36,26 @@ from sentiment.training.workflow import train_artifact
 AGREEMENT = 1e-3  # logits of the saved artifact on the CPU against the GPU
 
 
+def _full_precision() -> None:
+    """fp32 arithmetic for the comparison: cuDNN's RNNs and matmuls default to TF32 (10-bit mantissas),
+    which over 1,000 steps alone would move logits past AGREEMENT."""
+    torch.backends.cudnn.rnn.fp32_precision = "ieee"  # type: ignore[attr-defined]
+    torch.backends.cuda.matmul.fp32_precision = "ieee"  # type: ignore[attr-defined]
+
+
+def _shipped_history() -> list[dict[str, object]]:
+    path = config.SHIPPED_MODEL_DIR / "config.json"
+    try:
+        return list(json.loads(path.read_text())["training"]["history"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{path}: no training history of the shipped model to compare with ({exc})") from None
+
+
 def run(args: argparse.Namespace) -> int:
     if not torch.cuda.is_available():
         raise ConfigError("no CUDA device on this machine: the device check needs a GPU (see `make device-check`)")
     data = Path(args.data)
+    shipped = _shipped_history()
     settings = TrainConfig(
         epochs=args.epochs, max_minutes=args.max_minutes, unlabelled_rows=args.unlabelled_rows, device="cuda"
     )
@@ -47,8 +63,7 @@ def run(args: argparse.Namespace) -> int:
         output = Path(args.output or tmp)
         print(train_artifact(named_config(args.config), settings, data, data, output, progress=True), flush=True)
         history = json.loads((output / "config.json").read_text())["training"]["history"]
-        shipped = json.loads((config.SHIPPED_MODEL_DIR / "config.json").read_text())["training"]["history"]
-        cpu = {(r["branch"], r["epoch"]): r for r in shipped}
+        cpu: dict[tuple[object, object], dict[str, object]] = {(r["branch"], r["epoch"]): r for r in shipped}
         print(f"\n{torch.cuda.get_device_name(0)}: epoch seconds (GPU) vs the shipped CPU run")
         for record in history:
             before = cpu.get((record["branch"], record["epoch"]), {})
@@ -58,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
                 f"(CPU {before.get('val_accuracy', float('nan')):.2%})"
             )
         validation = read_csv(data / "validation.csv")
+        _full_precision()
         on_cpu = load(output)
         on_gpu = load(output)
         on_gpu.model.to("cuda")

@@ -86,9 +86,12 @@ def short_text_metrics(
         for k in range(10)
         if (tenth == k).any()
     ]
-    shortest = tenth == 0
+    shortest = test.lengths <= edges[1]  # never empty, however many reviews tie at the shortest length
     result: dict[str, Any] = {
-        "shortest_tenth": {"max_tokens": by_length[0]["max_tokens"], **_slice(scores[shortest], labels[shortest])},
+        "shortest_tenth": {
+            "max_tokens": int(test.lengths[shortest].max()),
+            **_slice(scores[shortest], labels[shortest]),
+        },
         "by_length": by_length,
     }
     if first_sentences is not None:

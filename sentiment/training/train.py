@@ -143,7 +143,7 @@ def _precision(device: torch.device) -> tuple[Any, torch.amp.GradScaler | None]:
     gradient scaler; full precision elsewhere."""
     if device.type != "cuda":
         return contextlib.nullcontext, None
-    if torch.cuda.is_bf16_supported():
+    if torch.cuda.is_bf16_supported(including_emulation=False):  # native (A100, L4, A10G, H100), not T4/V100
         return lambda: torch.autocast("cuda", dtype=torch.bfloat16), None
     return lambda: torch.autocast("cuda", dtype=torch.float16), torch.amp.GradScaler("cuda")
 
@@ -307,7 +307,8 @@ def train(
     `extra` rows (sentence crops, unlabelled reviews) join the fit of a network with an n-gram branch:
     see wide_fit.py (the recurrent branch trains on the crops and the pseudo-labelled reviews too).
     With `config.refit_wide`, the n-gram branch is fitted again last, on training and validation rows
-    together (its strength was chosen on validation; the mix and temperature stay as fitted).
+    together, without the extra rows (its strength was chosen on validation; the mix and temperature
+    stay as fitted).
     On `config.device` (auto: a GPU when there is one): the n-gram branch is fitted on the CPU
     (scikit-learn), everything else on the device; the model comes back on the CPU, as it is saved.
     """

@@ -73,27 +73,29 @@ def fit_wide(
         unlabelled = presence_matrix(model, extra.unlabelled, progress="unlabelled n-grams" if progress else None)
         logits = wide_logits(unlabelled, table, bias)
         sure = np.flatnonzero(np.abs(logits) > margin)
-        pseudo = (logits[sure] > 0).astype(np.int64)
         validation_logits = wide_logits(presence_matrix(model, validation_set), table, bias)
         sure_validation = np.abs(validation_logits) > margin
-        agreement = ((validation_logits > 0) == (validation_set.labels == 1))[sure_validation].mean()
-        parts.append(unlabelled[sure])
-        labels.append(pseudo)
-        weights.append(np.ones(len(sure)))
-        table, bias = fit_nbsvm(sp.vstack(parts).tocsr(), np.concatenate(labels), c, np.concatenate(weights))
-        pick = np.sort(np.random.default_rng(seed).choice(len(sure), min(unlabelled_rows, len(sure)), replace=False))
-        chosen = sure[pick]
-        rows = extra.unlabelled
-        fit.recurrent_rows.append(EncodedSet(pseudo[pick], rows.lengths[chosen], rows.ids[chosen]))
         fit.summary.update(
             unlabelled=len(extra.unlabelled),
             pseudo_labelled=len(sure),
-            pseudo_positive_share=round(float(pseudo.mean()), 4),
-            recurrent_pseudo_rows=len(chosen),
-            # what a pseudo-label is worth: the first fit's accuracy on the validation reviews it is as sure of
-            validation_accuracy_when_sure=round(float(agreement), 4),
             validation_share_sure=round(float(sure_validation.mean()), 4),
         )
+        if sure_validation.any():
+            # what a pseudo-label is worth: the first fit's accuracy on the validation reviews it is as sure of
+            agreement = ((validation_logits > 0) == (validation_set.labels == 1))[sure_validation].mean()
+            fit.summary["validation_accuracy_when_sure"] = round(float(agreement), 4)
+        if len(sure):  # a margin no review passes leaves the first fit as it is
+            pseudo = (logits[sure] > 0).astype(np.int64)
+            parts.append(unlabelled[sure])
+            labels.append(pseudo)
+            weights.append(np.ones(len(sure)))
+            table, bias = fit_nbsvm(sp.vstack(parts).tocsr(), np.concatenate(labels), c, np.concatenate(weights))
+            rng = np.random.default_rng(seed)
+            pick = np.sort(rng.choice(len(sure), min(unlabelled_rows, len(sure)), replace=False))
+            chosen = sure[pick]
+            rows = extra.unlabelled
+            fit.recurrent_rows.append(EncodedSet(pseudo[pick], rows.lengths[chosen], rows.ids[chosen]))
+            fit.summary.update(pseudo_positive_share=round(float(pseudo.mean()), 4), recurrent_pseudo_rows=len(chosen))
     set_wide_branch(model, table, bias)
     fit.summary["seconds"] = round(time.perf_counter() - started, 1)
     return fit

@@ -72,9 +72,7 @@ def train_artifact(
         embeddings=vectors,
         ratings=known,
         deep_ids=word_dict.unmarked_ids() if network.deep_unmarked else None,
-        extra=ExtraRows(
-            _optional(train_dir, SENTENCES_FILE, word_dict.size), _optional(train_dir, UNLABELLED_FILE, word_dict.size)
-        ),
+        extra=_extra_rows(train_dir, word_dict.size, network, settings),
     )
     trained = artifact_io.Artifact(
         model=result.model,
@@ -103,6 +101,15 @@ def train_artifact(
         f"loss {best.val_loss:.4f}; "
         f"temperature {result.temperature:.3f}\n{describe(check)}\nartifact: {output}  curve: {curve}"
     )
+
+
+def _extra_rows(folder: str | Path, vocab_size: int, network: NetworkConfig, settings: TrainConfig) -> ExtraRows:
+    """The optional training files this run uses (only a network with an n-gram branch uses any)."""
+    if not network.ngram_buckets:
+        return ExtraRows()
+    sentences = _optional(folder, SENTENCES_FILE, vocab_size) if settings.sentence_weight > 0 else None
+    unlabelled = _optional(folder, UNLABELLED_FILE, vocab_size) if settings.unlabelled_rows > 0 else None
+    return ExtraRows(sentences, unlabelled)
 
 
 def _optional(folder: str | Path, name: str, vocab_size: int) -> EncodedSet | None:
@@ -161,12 +168,13 @@ def read_short_texts(data_dir: str | Path) -> ShortTexts | None:
         rows = [
             json.loads(line) for line in path.read_text(encoding="utf-8").split("\n") if line
         ]  # not splitlines: U+2028
-        texts, labels = [str(r["text"]) for r in rows], np.array([int(r["label"]) for r in rows])
+        texts, labels = [r["text"] for r in rows], [r["label"] for r in rows]
     except (ValueError, KeyError, TypeError) as exc:
         raise DataError(f'{path}: not lines of {{"text": ..., "label": 0 or 1}} ({exc})') from None
-    if not len(rows) or not np.isin(labels, (0, 1)).all():
-        raise DataError(f"{path}: needs at least one line, each label 0 or 1")
-    return texts, labels
+    valid = all(isinstance(t, str) for t in texts) and all(type(v) is int and v in (0, 1) for v in labels)
+    if not rows or not valid:
+        raise DataError(f'{path}: needs at least one line, each {{"text": a string, "label": 0 or 1}}')
+    return texts, np.array(labels, dtype=np.int64)
 
 
 def report(result: dict[str, Any], name: str, reviews: int, output: Path) -> str:

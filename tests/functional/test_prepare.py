@@ -62,6 +62,16 @@ def test_short_texts_crops_and_unlabelled_reviews(small_archive: Path, cache: Pa
     assert "6 sentence crops of training reviews, 1 unlabelled reviews" in format_summary(summary)
 
 
+def test_a_run_without_crops_or_unlabelled_reviews_leaves_none_of_an_earlier_runs(
+    small_archive: Path, cache: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "prepared"
+    prepare(_options(small_archive, str(out), sentences=True, unlabelled=True))
+    assert (out / SENTENCES_FILE).is_file() and (out / UNLABELLED_FILE).is_file()
+    prepare(_options(small_archive, str(out), sentences=False, unlabelled=False, vocab_size=20))
+    assert not (out / SENTENCES_FILE).exists() and not (out / UNLABELLED_FILE).exists()  # old ids, trained on
+
+
 def test_second_run_is_served_from_the_cache(small_archive: Path, cache: Path, tmp_path: Path) -> None:
     options = _options(small_archive, str(tmp_path / "out"))
     first = prepare(options)

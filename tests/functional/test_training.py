@@ -20,10 +20,11 @@ from sentiment.model import artifact
 from sentiment.model.inference import predict_logits, resolve_device
 from sentiment.model.network import SentimentNetwork, named_config
 from sentiment.text.vocab import WordDict
-from sentiment.training.encoded import read_csv
+from sentiment.training.encoded import SHORT_TEXTS_FILE, EncodedSet, read_csv
+from sentiment.training.evaluate import short_text_metrics
 from sentiment.training.train import TrainConfig, bucketed_batches
 from sentiment.training.wide_fit import ExtraRows, fit_wide, recurrent_training_rows
-from sentiment.training.workflow import evaluate_artifact
+from sentiment.training.workflow import evaluate_artifact, read_short_texts
 from tests.synthetic import VOCAB, encoded_set, fit, unlabelled_set, write_prepared
 
 SMALL = named_config("default", vocab_size=VOCAB, embedding_dim=16, hidden_dim=16, ngram_buckets=101, dropout=0.1)
@@ -94,6 +95,14 @@ def test_self_training_labels_unlabelled_rows_as_the_truth_would() -> None:
     assert len(recurrent_training_rows(encoded_set(256, 1), fit_again)) == 256 + 128 + 150
 
 
+def test_a_margin_no_review_passes_leaves_the_first_fit() -> None:
+    extra = ExtraRows(unlabelled=unlabelled_set(64, 7)[0])
+    rows = fit(SMALL, replace(FAST, unlabelled_rows=50, pseudo_margin=1e9), 128, 32, extra).extra_rows
+    assert rows["pseudo_labelled"] == 0 and rows["validation_share_sure"] == 0
+    assert "validation_accuracy_when_sure" not in rows and "recurrent_pseudo_rows" not in rows
+    assert all(np.isfinite(v) for v in rows.values())  # nothing NaN in config.json
+
+
 def test_without_extra_rows_nothing_changes() -> None:
     plain = fit(SMALL, FAST, 128, 32)
     no_pseudo = fit(SMALL, replace(FAST, unlabelled_rows=0), 128, 32, ExtraRows(unlabelled=unlabelled_set(64, 7)[0]))
@@ -108,6 +117,9 @@ def test_cuda_is_refused_clearly_without_a_gpu() -> None:
         resolve_device("cuda")
     with pytest.raises(ConfigError, match="must be auto, cpu, cuda or mps"):
         resolve_device("tpu")
+    if not torch.backends.mps.is_available():
+        with pytest.raises(ConfigError, match="MPS is not available here"):
+            resolve_device("mps")
     assert resolve_device("auto").type in ("cpu", "mps") and resolve_device("cpu").type == "cpu"
 
 
@@ -173,6 +185,23 @@ def test_mismatched_word_dictionary_is_refused(trained: Path, tmp_path: Path) ->
 
 def trained_config(folder: Path) -> dict[str, Any]:
     return json.loads((folder / "config.json").read_text())  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    "line", ['{"text": "Fine.", "label": 0.7}', '{"text": "Fine.", "label": true}', '{"text": 3, "label": 1}', "[1]"]
+)
+def test_a_short_text_slice_with_odd_labels_is_refused(tmp_path: Path, line: str) -> None:
+    (tmp_path / SHORT_TEXTS_FILE).write_text('{"text": "Good.", "label": 1}\n' + line + "\n")
+    with pytest.raises(DataError, match='"label": 0 or 1'):
+        read_short_texts(tmp_path)
+
+
+def test_the_shortest_tenth_is_never_empty_when_many_reviews_tie_at_the_shortest_length() -> None:
+    lengths = np.array([5] * 30 + list(range(6, 76)))
+    rows = EncodedSet(np.arange(100) % 2, lengths, np.ones((100, 80), dtype=np.int64))
+    short = short_text_metrics(None, rows, np.full(100, 0.9), None)  # type: ignore[arg-type]
+    assert short["shortest_tenth"]["n"] == 30 and short["shortest_tenth"]["max_tokens"] == 5
+    assert short["shortest_tenth"]["accuracy"] == 0.5 and sum(t["n"] for t in short["by_length"]) == 100
 
 
 def test_evaluation_refuses_data_of_another_dictionary(trained: Path, prepared: Path, tmp_path: Path) -> None:
