@@ -27,6 +27,7 @@ import torch
 from sentiment.core.errors import DataError
 from sentiment.core.files import write_atomic
 from sentiment.model.explain import explained
+from sentiment.model.inference import device_of
 from sentiment.model.network import NetworkConfig, SentimentNetwork
 from sentiment.scoring.manifest import CONFIG_FILE, FORMAT, METRICS_FILE, read_manifest
 from sentiment.text.vocab import WORD_DICT_FILE, WordDict
@@ -99,7 +100,7 @@ class Artifact:
         return out.logits.double().cpu().numpy(), stars, shares.cpu().numpy()
 
     def _tensors(self, ids: np.ndarray, lengths: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
-        device = next(self.model.parameters()).device
+        device = device_of(self.model)
         return torch.from_numpy(ids).long().to(device), torch.from_numpy(lengths).long().to(device)
 
 

@@ -26,17 +26,18 @@ class Rows(Protocol):
     def lengths(self) -> np.ndarray: ...
 
 
+def _mps_available() -> bool:
+    mps = getattr(torch.backends, "mps", None)
+    return mps is not None and bool(mps.is_available())
+
+
 def resolve_device(name: str = "auto") -> torch.device:
     """ "auto": CUDA when a GPU is there, else Apple's MPS, else the CPU; or the device named."""
     if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        mps = getattr(torch.backends, "mps", None)
-        return torch.device("mps" if mps is not None and mps.is_available() else "cpu")
+        return torch.device("cuda" if torch.cuda.is_available() else "mps" if _mps_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
         raise ConfigError("--device cuda: no CUDA device is available here (use auto or cpu)")
-    mps = getattr(torch.backends, "mps", None)
-    if name == "mps" and not (mps is not None and mps.is_available()):
+    if name == "mps" and not _mps_available():
         raise ConfigError("--device mps: Apple's MPS is not available here (use auto or cpu)")
     if name not in ("cpu", "cuda", "mps"):
         raise ConfigError(f"--device must be auto, cpu, cuda or mps, not {name!r}")
@@ -60,7 +61,7 @@ def batch_tensors(
     """Ids of the rows at `index`, cut to their longest review, and their lengths (on `device`)."""
     lengths = rows.lengths[index]
     ids, lengths_tensor = torch.from_numpy(rows.ids[index, : int(lengths.max())]), torch.from_numpy(lengths)
-    if device is None or device.type == "cpu":
+    if device is None:
         return ids, lengths_tensor
     return to_device(ids, device), to_device(lengths_tensor, device)
 

@@ -138,14 +138,14 @@ def _schedule(optimizer: torch.optim.Optimizer, total_steps: int) -> torch.optim
     )
 
 
-def _precision(device: torch.device) -> tuple[Any, torch.amp.GradScaler | None]:
-    """Mixed precision on CUDA: bfloat16 where the GPU has it (no scaler needed), else float16 with a
-    gradient scaler; full precision elsewhere."""
+def _precision(device: torch.device) -> tuple[Any, torch.amp.GradScaler]:
+    """Mixed precision on CUDA: bfloat16 where the GPU has it (no scaling needed), else float16 with
+    gradient scaling; full precision elsewhere (the scaler then passes everything through)."""
     if device.type != "cuda":
-        return contextlib.nullcontext, None
-    if torch.cuda.is_bf16_supported(including_emulation=False):  # native (A100, L4, A10G, H100), not T4/V100
-        return lambda: torch.autocast("cuda", dtype=torch.bfloat16), None
-    return lambda: torch.autocast("cuda", dtype=torch.float16), torch.amp.GradScaler("cuda")
+        return contextlib.nullcontext, torch.amp.GradScaler("cuda", enabled=False)
+    bf16 = torch.cuda.is_bf16_supported(including_emulation=False)  # native (A100, L4, A10G, H100), not T4/V100
+    dtype = torch.bfloat16 if bf16 else torch.float16
+    return lambda: torch.autocast("cuda", dtype=dtype), torch.amp.GradScaler("cuda", enabled=not bf16)
 
 
 def _train_recurrent(
@@ -181,16 +181,11 @@ def _train_recurrent(
             optimizer.zero_grad(set_to_none=True)
             with autocast():
                 loss = loss_fn(model.branch_logit(branch, ids, lengths).float(), labels)
-            if scaler is not None:
-                scaler.scale(loss).backward()
-                scaler.unscale_(optimizer)
-                nn.utils.clip_grad_norm_(params, 5.0)
-                scaler.step(optimizer)
-                scaler.update()
-            else:
-                loss.backward()
-                nn.utils.clip_grad_norm_(params, 5.0)
-                optimizer.step()
+            scaler.scale(loss).backward()
+            scaler.unscale_(optimizer)  # so that clipping sees the true gradients
+            nn.utils.clip_grad_norm_(params, 5.0)
+            scaler.step(optimizer)
+            scaler.update()
             schedule.step()
             running += (loss.item() - running) / min(step, 50)
             if step % 10 == 0:
@@ -342,7 +337,7 @@ def train(
         recurrent_rows, extra_rows = recurrent_training_rows(train_set, fit), fit.summary
     device = resolve_device(config.device)
     if progress and device.type != "cpu":
-        tqdm.write(f"training on {device} ({torch.cuda.get_device_name(device) if device.type == 'cuda' else ''})")
+        tqdm.write(f"training on {torch.cuda.get_device_name(device) if device.type == 'cuda' else device}")
     model.to(device)
     history += _train_recurrent(model, (recurrent_rows, validation_set), config, deadline, progress)
     if network.ngram_buckets:
