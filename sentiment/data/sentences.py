@@ -1,8 +1,9 @@
 """Reviews cut into sentences: the evaluation's short-text slice and sentence-level training examples.
 
 A sentence ends at ".", "!", "?" or "…" (runs of them, and a closing quote or bracket after them)
-followed by white space, or at a line break (IMDB's `<br />` included; other tags are no break). Good enough for reviews; abbreviations ("Mr. Smith") cut a sentence short, which only
-makes a short text shorter.
+followed by white space, or at a line break (IMDB's `<br />` included; other tags are no break).
+Good enough for reviews: abbreviations ("Mr. Smith") cut a sentence short, which only makes a short
+text shorter.
 """
 
 from __future__ import annotations
